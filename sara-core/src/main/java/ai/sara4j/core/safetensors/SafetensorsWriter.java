@@ -1,0 +1,123 @@
+package ai.sara4j.core.safetensors;
+
+import ai.sara4j.core.io.AtomicFiles;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Collects named tensors and writes them as one safetensors file: header padded with spaces to a multiple of 8
+ * bytes, an optional {@code __metadata__}, tensors in the order added, written to a temporary file then renamed.
+ */
+public final class SafetensorsWriter {
+    private record Entry(DType dtype, long[] shape, ByteBuffer data) {}
+
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    /** Adds a {@code __metadata__} string entry. */
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    /** Adds a tensor from raw little-endian bytes; the size must match shape × dtype. */
+    public SafetensorsWriter add(String name, DType dtype, long[] shape, ByteBuffer data) {
+        if (name.equals("__metadata__")) {
+            throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
+        }
+        if (entries.containsKey(name)) {
+            throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        }
+        long numel = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("tensor '" + name + "': negative dimension in "
+                        + Arrays.toString(shape));
+            }
+            numel = Math.multiplyExact(numel, d);
+        }
+        ByteBuffer copy = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        copy.rewind();
+        if (copy.remaining() != numel * dtype.byteSize()) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + copy.remaining() + " bytes given, shape "
+                    + Arrays.toString(shape) + " of " + dtype + " needs " + numel * dtype.byteSize());
+        }
+        entries.put(name, new Entry(dtype, shape.clone(), copy));
+        return this;
+    }
+
+    /** Adds an F32 tensor. */
+    public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return add(name, DType.F32, shape, b);
+    }
+
+    /** Adds an F64 tensor. */
+    public SafetensorsWriter addDoubles(String name, long[] shape, double[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(values);
+        return add(name, DType.F64, shape, b);
+    }
+
+    /** Adds an I64 tensor. */
+    public SafetensorsWriter addLongs(String name, long[] shape, long[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(values);
+        return add(name, DType.I64, shape, b);
+    }
+
+    /** Writes the file atomically (temporary sibling, then rename). */
+    public void write(Path target) throws IOException {
+        byte[] header = header();
+        AtomicFiles.write(target, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            out.write(len.array());
+            out.write(header);
+            WritableByteChannel ch = Channels.newChannel(out);
+            for (Entry e : entries.values()) {
+                ByteBuffer d = e.data().duplicate();
+                d.rewind();
+                while (d.hasRemaining()) {
+                    ch.write(d);
+                }
+            }
+        });
+    }
+
+    private byte[] header() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = root.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            ObjectNode t = root.putObject(e.getKey());
+            t.put("dtype", e.getValue().dtype().name());
+            ArrayNode shape = t.putArray("shape");
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            long len = e.getValue().data().remaining();
+            t.putArray("data_offsets").add(offset).add(offset + len);
+            offset += len;
+        }
+        byte[] raw = json.writeValueAsBytes(root);
+        int padded = (raw.length + 7) / 8 * 8;
+        byte[] out = Arrays.copyOf(raw, padded);
+        Arrays.fill(out, raw.length, padded, (byte) ' ');
+        return out;
+    }
+}

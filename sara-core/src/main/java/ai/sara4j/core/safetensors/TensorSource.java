@@ -1,0 +1,107 @@
+package ai.sara4j.core.safetensors;
+
+import java.io.Closeable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Named tensors stored in safetensors: one file ({@link SafetensorsFile}) or a sharded checkpoint
+ * ({@link Checkpoint}). Conversions widen F16/BF16 in Java, since DJL cannot hold BF16.
+ */
+public interface TensorSource extends Closeable {
+
+    /** Every tensor by name, in file order. */
+    Map<String, TensorInfo> tensors();
+
+    /** The file holding {@code name}, for messages. */
+    Path fileOf(String name) throws SafetensorsException;
+
+    /** The raw little-endian bytes of {@code name} (a read-only memory map, not a heap copy). */
+    ByteBuffer buffer(String name) throws SafetensorsException;
+
+    /** Whether a tensor of that name exists. */
+    default boolean contains(String name) {
+        return tensors().containsKey(name);
+    }
+
+    /** The header entry of {@code name}; a missing tensor is an error naming it. */
+    default TensorInfo info(String name) throws SafetensorsException {
+        TensorInfo info = tensors().get(name);
+        if (info == null) {
+            throw new SafetensorsException(this + ": missing tensor '" + name + "'");
+        }
+        return info;
+    }
+
+    /**
+     * The values of a floating tensor converted to {@code target} (F64, F32 or F16), as a little-endian buffer.
+     * When no conversion is needed this is the memory map itself; otherwise a new direct buffer, so a model can be
+     * loaded without a second copy on the Java heap.
+     */
+    default ByteBuffer floatBuffer(String name, DType target) throws SafetensorsException {
+        TensorInfo info = info(name);
+        if (!info.dtype().isFloating()) {
+            throw new SafetensorsException(fileOf(name) + ": tensor '" + name + "' is " + info.dtype()
+                    + ", expected a floating-point tensor");
+        }
+        if (target != DType.F64 && target != DType.F32 && target != DType.F16) {
+            throw new IllegalArgumentException("cannot convert to " + target);
+        }
+        ByteBuffer src = buffer(name);
+        if (info.dtype() == target) {
+            return src;
+        }
+        long n = info.numel();
+        ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(n * target.byteSize()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            float v = switch (info.dtype()) {
+                case F64 -> (float) src.getDouble(i * 8);
+                case F32 -> src.getFloat(i * 4);
+                case F16 -> HalfFloats.halfToFloat(src.getShort(i * 2));
+                case BF16 -> HalfFloats.bf16ToFloat(src.getShort(i * 2));
+                default -> throw new AssertionError(info.dtype());
+            };
+            switch (target) {
+                case F64 -> dst.putDouble(i * 8, info.dtype() == DType.F64 ? src.getDouble(i * 8) : v);
+                case F32 -> dst.putFloat(i * 4, v);
+                default -> dst.putShort(i * 2, HalfFloats.floatToHalf(v));
+            }
+        }
+        return dst;
+    }
+
+    /** The values of a floating tensor as floats on the heap (for small tensors and tests). */
+    default float[] readFloats(String name) throws SafetensorsException {
+        float[] out = new float[Math.toIntExact(info(name).numel())];
+        floatBuffer(name, DType.F32).asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** The values of a floating tensor as doubles on the heap. */
+    default double[] readDoubles(String name) throws SafetensorsException {
+        double[] out = new double[Math.toIntExact(info(name).numel())];
+        floatBuffer(name, DType.F64).asDoubleBuffer().get(out);
+        return out;
+    }
+
+    /** The values of an integer tensor (I64, I32, I8, U8, BOOL) widened to long. */
+    default long[] readLongs(String name) throws SafetensorsException {
+        TensorInfo info = info(name);
+        ByteBuffer src = buffer(name);
+        long[] out = new long[Math.toIntExact(info.numel())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = switch (info.dtype()) {
+                case I64 -> src.getLong(i * 8);
+                case I32 -> src.getInt(i * 4);
+                case I8 -> src.get(i);
+                case U8, BOOL -> src.get(i) & 0xff;
+                default -> throw new SafetensorsException(fileOf(name) + ": tensor '" + name + "' is "
+                        + info.dtype() + ", expected an integer tensor");
+            };
+        }
+        return out;
+    }
+}
