@@ -78,10 +78,10 @@ class BudgetMatcherTest {
             }
             long bestDistance = Long.MAX_VALUE;
             for (double t : candidates) {
-                long count = planner.byThreshold(method, t, heads, spectra).trainable();
-                bestDistance = Math.min(bestDistance, Math.abs(count - budget));
+                RankPlan plan = planner.byThreshold(method, t, heads, spectra);
+                bestDistance = Math.min(bestDistance, Math.abs(plan.trainable() - budget));
                 if (t > match.threshold()) {
-                    assertTrue(!planner.byThreshold(method, t, heads, spectra).ranks().equals(match.plan().ranks()),
+                    assertTrue(!plan.ranks().equals(match.plan().ranks()),
                             "the returned threshold is the largest giving that plan");
                 }
             }
