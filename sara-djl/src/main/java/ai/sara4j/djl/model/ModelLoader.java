@@ -14,7 +14,9 @@ import ai.sara4j.core.safetensors.TensorSource;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -89,7 +91,7 @@ public final class ModelLoader {
             boolean transposed = model.transposedModules().contains(module) && path.endsWith(".weight");
             Shape shape = model.declaredShape(e.getValue());
             Shape stored = transposed ? new Shape(shape.get(1), shape.get(0)) : shape;
-            String name = checkpointName(checkpoint, path, stored);
+            String name = checkpointName(checkpoint, model, path, stored);
             TensorInfo info = checkpoint.info(name);
             if (!Arrays.equals(info.shape(), stored.getShape())) {
                 throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
@@ -123,17 +125,22 @@ public final class ModelLoader {
     }
 
     /**
-     * The checkpoint's name for a parameter path: the same name, or for GPT-2/GPT-J checkpoints saved from the
-     * base model (no {@code transformer.} prefix) the name without it.
+     * The checkpoint's name for a parameter path: the same name; for GPT-2/GPT-J checkpoints saved from the base
+     * model, the name without {@code transformer.}; for tied embeddings stored only as {@code lm_head.weight}, that.
      */
-    private static String checkpointName(TensorSource checkpoint, String path, Shape expected)
+    private static String checkpointName(TensorSource checkpoint, CausalLM model, String path, Shape expected)
             throws ModelException {
-        if (checkpoint.contains(path)) {
-            return path;
+        List<String> candidates = new ArrayList<>(List.of(path));
+        if (path.startsWith("transformer.")) {
+            candidates.add(path.substring("transformer.".length()));
         }
-        String bare = path.startsWith("transformer.") ? path.substring("transformer.".length()) : null;
-        if (bare != null && checkpoint.contains(bare)) {
-            return bare;
+        if (model.config().tieWordEmbeddings() && path.equals(model.embeddingWeightPath())) {
+            candidates.add("lm_head.weight");
+        }
+        for (String name : candidates) {
+            if (checkpoint.contains(name)) {
+                return name;
+            }
         }
         throw new ModelException(checkpoint + ": missing tensor '" + path + "' (config.json implies shape "
                 + expected + ")");
