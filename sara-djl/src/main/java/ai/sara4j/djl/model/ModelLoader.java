@@ -113,6 +113,7 @@ public final class ModelLoader {
             names.put("lm_head.weight", names.get(embed));
         }
         model.setCheckpointNames(names);
+        model.initialize(manager, dtype, new Shape(1, 1));
         int unused = checkpoint.tensors().size() - (int) names.values().stream().distinct().count();
         if (unused > 0) {
             LOG.debug("{}: {} checkpoint tensors not used by the model (buffers such as attn.bias)", checkpoint,
@@ -171,6 +172,7 @@ public final class ModelLoader {
             String embed = model.embeddingWeightPath();
             params.get("lm_head.weight").setArray(params.get(embed).getArray());
         }
+        model.initialize(manager, dtype, new Shape(1, 1));
         return model;
     }
 }
