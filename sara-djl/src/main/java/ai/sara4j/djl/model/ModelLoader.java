@@ -64,7 +64,7 @@ public final class ModelLoader {
             throw e;
         } catch (java.io.IOException e) {
             weights.close();
-            throw new ModelException(e.getMessage(), e);
+            throw new ModelException(ModelException.firstLine(e.getMessage()), e);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -95,7 +95,7 @@ public final class ModelLoader {
             TensorInfo info = checkpoint.info(name);
             if (!Arrays.equals(info.shape(), stored.getShape())) {
                 throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but config.json implies " + stored);
+                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(stored.getShape()));
             }
             ByteBuffer data = checkpoint.floatBuffer(name, target);
             NDArray array = manager.create(data, stored, dtype);
@@ -144,7 +144,7 @@ public final class ModelLoader {
             }
         }
         throw new ModelException(checkpoint + ": missing tensor '" + path + "' (config.json implies shape "
-                + expected + ")");
+                + Arrays.toString(expected.getShape()) + ")");
     }
 
     /**
