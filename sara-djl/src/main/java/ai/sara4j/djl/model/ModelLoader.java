@@ -64,7 +64,7 @@ public final class ModelLoader {
             throw e;
         } catch (java.io.IOException e) {
             weights.close();
-            throw new ModelException(e.getMessage(), e);
+            throw new ModelException(ModelException.firstLine(e.getMessage()), e);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
@@ -95,7 +95,7 @@ public final class ModelLoader {
             TensorInfo info = checkpoint.info(name);
             if (!Arrays.equals(info.shape(), stored.getShape())) {
                 throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but config.json implies " + stored);
+                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(stored.getShape()));
             }
             ByteBuffer data = checkpoint.floatBuffer(name, target);
             NDArray array = manager.create(data, stored, dtype);
@@ -113,6 +113,7 @@ public final class ModelLoader {
             names.put("lm_head.weight", names.get(embed));
         }
         model.setCheckpointNames(names);
+        model.initialize(manager, dtype, new Shape(1, 1));
         int unused = checkpoint.tensors().size() - (int) names.values().stream().distinct().count();
         if (unused > 0) {
             LOG.debug("{}: {} checkpoint tensors not used by the model (buffers such as attn.bias)", checkpoint,
@@ -143,7 +144,7 @@ public final class ModelLoader {
             }
         }
         throw new ModelException(checkpoint + ": missing tensor '" + path + "' (config.json implies shape "
-                + expected + ")");
+                + Arrays.toString(expected.getShape()) + ")");
     }
 
     /**
@@ -171,6 +172,7 @@ public final class ModelLoader {
             String embed = model.embeddingWeightPath();
             params.get("lm_head.weight").setArray(params.get(embed).getArray());
         }
+        model.initialize(manager, dtype, new Shape(1, 1));
         return model;
     }
 }

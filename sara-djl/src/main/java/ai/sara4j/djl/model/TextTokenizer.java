@@ -42,7 +42,7 @@ public final class TextTokenizer implements AutoCloseable {
             tokenizer = HuggingFaceTokenizer.newInstance(file,
                     Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
         } catch (IOException | RuntimeException e) {
-            throw new ModelException(file + ": cannot load tokenizer: " + e.getMessage(), e);
+            throw new ModelException(file + ": cannot load tokenizer: " + ModelException.firstLine(e.getMessage()), e);
         }
         try {
             JsonNode config = readConfig(folder.resolve(TOKENIZER_CONFIG_FILE));
@@ -65,7 +65,7 @@ public final class TextTokenizer implements AutoCloseable {
         try {
             return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new ModelException(file + ": not valid JSON: " + e.getMessage().split("\n")[0], e);
+            throw new ModelException(file + ": not valid JSON: " + ModelException.firstLine(e.getMessage()), e);
         }
     }
 
