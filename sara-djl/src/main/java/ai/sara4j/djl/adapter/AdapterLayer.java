@@ -83,7 +83,7 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /** Number of trainable scalars in this adapter. */
     public long trainableCount() {
-        return tensors.values().stream().filter(Parameter::requiresGradient).mapToLong(p -> p.getShape().size())
+        return tensors.values().stream().filter(Parameter::requiresGradient).mapToLong(p -> p.getArray().size())
                 .sum();
     }
 
