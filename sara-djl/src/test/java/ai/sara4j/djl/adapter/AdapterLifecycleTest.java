@@ -197,9 +197,7 @@ class AdapterLifecycleTest {
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     collector.backward(TestNets.forward(model, x, true).square().sum());
                 }
-                for (Parameter p : adapter.trainableParameters()) {
-                    adamW.update(p.getId(), p.getArray(), p.getArray().getGradient());
-                }
+                TestNets.step(adamW, adapter.trainableParameters());
             }
             Map<String, Parameter> now = new HashMap<>();
             model.getParameters().values().forEach(p -> now.put(p.getId(), p));

@@ -132,6 +132,19 @@ final class TestNets {
         }
     }
 
+    /**
+     * One optimizer step on {@code params}, then zeroes their gradients (DJL accumulates gradients across backward
+     * calls). Runs outside any NDScope: AdamW allocates its moment state on the first update, then works in place.
+     */
+    static void step(ai.djl.training.optimizer.Optimizer optimizer, Iterable<ai.djl.nn.Parameter> params) {
+        for (ai.djl.nn.Parameter p : params) {
+            try (NDArray grad = p.getArray().getGradient()) {
+                optimizer.update(p.getId(), p.getArray(), grad);
+                grad.subi(grad);
+            }
+        }
+    }
+
     static NDArray forward(Block model, NDArray x, boolean training) {
         return model.forward(new ParameterStore(x.getManager(), false), new NDList(x), training).singletonOrThrow();
     }
