@@ -1,0 +1,46 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Hidden activations of the supported models, by their Hugging Face names ({@code hidden_act}). */
+public enum Activation {
+    SILU("silu"),
+    /** The tanh approximation used by GPT-2 and GPT-J. */
+    GELU_NEW("gelu_new"),
+    GELU_PYTORCH_TANH("gelu_pytorch_tanh"),
+    /** The exact, erf-based GELU. */
+    GELU("gelu"),
+    RELU("relu");
+
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+    private final String hfName;
+
+    Activation(String hfName) {
+        this.hfName = hfName;
+    }
+
+    /** The name used in {@code config.json}. */
+    public String hfName() {
+        return hfName;
+    }
+
+    /** The activation called {@code name} in {@code config.json}, if supported. */
+    public static Optional<Activation> ofHfName(String name) {
+        return Arrays.stream(values()).filter(a -> a.hfName.equals(name)).findFirst();
+    }
+
+    /** Applies the activation element-wise. */
+    public NDArray apply(NDArray x) {
+        return switch (this) {
+            case SILU -> x.mul(ai.djl.nn.Activation.sigmoid(x));
+            // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+            case GELU_NEW, GELU_PYTORCH_TANH -> x.mul(0.5).mul(
+                    x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
+            case GELU -> x.mul(0.5).mul(x.div(Math.sqrt(2)).erf().add(1));
+            case RELU -> x.maximum(0);
+        };
+    }
+}

@@ -1,0 +1,178 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import ai.sara4j.djl.nn.Modules;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A decoder-only language model (LLaMA, GPT-J or GPT-2) as a DJL block whose module tree mirrors the Hugging Face
+ * one: {@code model.layers.3.self_attn.q_proj}, {@code transformer.h.0.attn.c_attn}, {@code lm_head}, … (see
+ * {@link Modules#named}). Every projection is an {@link ai.djl.nn.core.Linear} with weight (out, in) that the
+ * layers look up at forward time, so {@link Modules#replace} of a projection by an adapter takes effect.
+ *
+ * <p>Create one with {@link ModelLoader}. {@link #forward(ParameterStore, NDArray, NDArray, KvCache, boolean)}
+ * maps token ids (B, T) and an attention mask to float32 logits (B, T, vocab).
+ */
+public final class CausalLM extends AbstractBlock {
+    /** transformers' masking value: the float32 minimum, so fully masked rows stay finite. */
+    private static final float MASKED = -Float.MAX_VALUE;
+
+    /** Names of the family's top-level modules. */
+    record Layout(String backbone, String embed, String positions, String layers, String finalNorm) {}
+
+    private final ModelConfig config;
+    private final Layout layout;
+    private final RotaryEmbedding rotary;
+    private final Map<Parameter, Shape> declaredShapes;
+    private final Set<String> transposedModules;
+    private Map<String, String> checkpointNames = Map.of();
+
+    CausalLM(ModelConfig config, Layout layout, Block backbone, Block lmHead, Map<Parameter, Shape> declaredShapes,
+            Set<String> transposedModules) {
+        this.config = config;
+        this.layout = layout;
+        this.rotary = config.rope() == null ? null : new RotaryEmbedding(config.rope());
+        this.declaredShapes = declaredShapes;
+        this.transposedModules = Collections.unmodifiableSet(transposedModules);
+        addChildBlock(layout.backbone(), backbone);
+        addChildBlock("lm_head", lmHead);
+    }
+
+    /** The configuration this model was built from. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Module paths whose checkpoint weight is stored transposed, (in, out): GPT-2's Conv1D modules
+     * ({@code transformer.h.N.attn.c_attn}, …). They hold (out, in) here; a writer must transpose them back.
+     */
+    public Set<String> transposedModules() {
+        return transposedModules;
+    }
+
+    /**
+     * Checkpoint tensor name of each parameter, by parameter path ({@code model.layers.0.self_attn.q_proj.weight}).
+     * Names are those of the loaded checkpoint; a tied {@code lm_head.weight} maps to the embedding's tensor.
+     * Empty for a model built with random weights.
+     */
+    public Map<String, String> checkpointNames() {
+        return checkpointNames;
+    }
+
+    void setCheckpointNames(Map<String, String> names) {
+        this.checkpointNames = Collections.unmodifiableMap(new LinkedHashMap<>(names));
+    }
+
+    /** Parameter path of the token embedding ({@code model.embed_tokens.weight}, {@code transformer.wte.weight}). */
+    public String embeddingWeightPath() {
+        return layout.backbone() + "." + layout.embed() + ".weight";
+    }
+
+    /** Every parameter by dotted path ({@code module.path.weight}), in module order. */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Block> e : Modules.named(this).entrySet()) {
+            e.getValue().getDirectParameters().forEach(p -> out.put(e.getKey() + "." + p.getKey(), p.getValue()));
+        }
+        return out;
+    }
+
+    /** The shape the configuration implies for a parameter created by the model builder, or null. */
+    Shape declaredShape(Parameter p) {
+        return declaredShapes.get(p);
+    }
+
+    /**
+     * Logits for token ids.
+     *
+     * @param ps parameter store (training or inference)
+     * @param inputIds (B, T) int64: the new tokens
+     * @param attentionMask (B, past + T) with 1 for tokens and 0 for padding (left or right), covering the cached
+     *     positions too; null means no padding. Position ids are the count of earlier tokens, so a left-padded row
+     *     gives the same logits as the unpadded sequence.
+     * @param cache key/value cache to read and extend, or null
+     * @param training whether gradients are recorded
+     * @return logits (B, T, vocab), float32
+     */
+    public NDArray forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
+            boolean training) {
+        Shape bt = inputIds.getShape();
+        if (bt.dimension() != 2) {
+            throw new IllegalArgumentException("input_ids must be (batch, length), got " + bt);
+        }
+        long b = bt.get(0);
+        long t = bt.get(1);
+        int past = cache == null ? 0 : cache.length();
+        NDManager manager = inputIds.getManager();
+        NDArray mask = attentionMask != null ? attentionMask : manager.ones(new Shape(b, past + t), DataType.INT64);
+        if (!mask.getShape().equals(new Shape(b, past + t))) {
+            throw new IllegalArgumentException("attention_mask must be (" + b + ", " + (past + t)
+                    + ") covering cached and new positions, got " + mask.getShape());
+        }
+        mask = mask.toType(DataType.INT64, false);
+        NDArray positions = positionIds(mask, past); // (B, T)
+
+        Block backbone = Modules.child(this, layout.backbone());
+        NDArray h = run(ps, Modules.child(backbone, layout.embed()), inputIds, training); // (B, T, hidden)
+        if (layout.positions() != null) {
+            h = h.add(run(ps, Modules.child(backbone, layout.positions()), positions, training));
+        }
+        NDArray[] cosSin = rotary == null ? new NDArray[2] : rotary.cosSin(positions, h.getDataType());
+        AttentionContext ctx = new AttentionContext(cosSin[0], cosSin[1], attentionBias(mask, past, t), cache);
+        Block layers = Modules.child(backbone, layout.layers());
+        for (int i = 0; i < config.numLayers(); i++) {
+            h = ((DecoderLayer) Modules.child(layers, Integer.toString(i))).forward(ps, h, ctx, training);
+        }
+        h = run(ps, Modules.child(backbone, layout.finalNorm()), h, training);
+        return run(ps, Modules.child(this, "lm_head"), h, training).toType(DataType.FLOAT32, false);
+    }
+
+    /** Inputs {@code [input_ids]} or {@code [input_ids, attention_mask]}; output {@code [logits]}. */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
+        return new NDList(forward(ps, inputs.get(0), mask, null, training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    /** cumsum(mask) − 1 for the last T positions; padding gets 1 as in transformers' generate(). */
+    private static NDArray positionIds(NDArray mask, int past) {
+        NDArray counted = mask.cumSum(1).sub(1);
+        NDArray pos = counted.mul(mask).add(mask.neg().add(1)); // padding → 1
+        return pos.get(new NDIndex(":, {}:", past));
+    }
+
+    /** (B, 1, T, S): 0 where key j is a token and j ≤ past + i, the float32 minimum elsewhere. */
+    private static NDArray attentionBias(NDArray mask, int past, long t) {
+        NDManager m = mask.getManager();
+        long s = mask.getShape().get(1);
+        NDArray queryPos = m.arange(past, past + (int) t).toDevice(mask.getDevice(), false).reshape(t, 1);
+        NDArray keyPos = m.arange(0, (int) s).toDevice(mask.getDevice(), false).reshape(1, s);
+        NDArray causal = keyPos.lte(queryPos); // (T, S)
+        NDArray allowed = causal.logicalAnd(mask.eq(1).reshape(mask.getShape().get(0), 1, 1, s));
+        return allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASKED);
+    }
+
+    private static NDArray run(ParameterStore ps, Block block, NDArray x, boolean training) {
+        return block.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+}

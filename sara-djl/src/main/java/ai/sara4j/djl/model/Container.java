@@ -1,0 +1,31 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * A node of the module tree that only holds named children, like {@code nn.ModuleList} or the {@code model} /
+ * {@code transformer} submodule of a Hugging Face causal LM. {@link CausalLM} drives the children itself.
+ */
+public final class Container extends AbstractBlock {
+
+    /** Adds {@code child} under {@code name} (a module path segment). */
+    public <B extends Block> B add(String name, B child) {
+        return addChildBlock(name, child);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        throw new UnsupportedOperationException("a Container is not called on its own; CausalLM runs its children");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        throw new UnsupportedOperationException("a Container has no output of its own");
+    }
+}

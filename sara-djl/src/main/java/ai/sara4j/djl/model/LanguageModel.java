@@ -1,0 +1,89 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.nio.file.Path;
+
+/**
+ * A model folder ready to use: tokenizer plus {@link CausalLM} on one device, owning their native memory.
+ *
+ * <pre>{@code
+ * try (LanguageModel lm = LanguageModel.load(Path.of("models/tinystories-656k"))) {
+ *     lm.logits("Once upon a time").write(Path.of("logits.safetensors"));
+ *     System.out.println(lm.generate("Once upon a time", GenerationOptions.greedy(40)).text());
+ * }
+ * }</pre>
+ */
+public final class LanguageModel implements AutoCloseable {
+    private final NDManager manager;
+    private final TextTokenizer tokenizer;
+    private final CausalLM model;
+
+    private LanguageModel(NDManager manager, TextTokenizer tokenizer, CausalLM model) {
+        this.manager = manager;
+        this.tokenizer = tokenizer;
+        this.model = model;
+    }
+
+    /** Loads a Hugging Face model folder on the default device. */
+    public static LanguageModel load(Path folder) throws ModelException {
+        return load(folder, null);
+    }
+
+    /** Loads a Hugging Face model folder on {@code device} (null: the engine's default). */
+    public static LanguageModel load(Path folder, Device device) throws ModelException {
+        NDManager manager = NDManager.newBaseManager(device);
+        TextTokenizer tokenizer = null;
+        try {
+            CausalLM model = ModelLoader.load(folder, manager);
+            tokenizer = TextTokenizer.load(folder);
+            return new LanguageModel(manager, tokenizer, model);
+        } catch (ModelException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The network; adapters are injected into it with {@code Modules.replace}. */
+    public CausalLM model() {
+        return model;
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The manager owning the weights; arrays for this model are created on it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The prompt's token ids and the model's logits at every position. */
+    public PromptLogits logits(String prompt) {
+        long[] ids = tokenizer.encode(prompt);
+        // results of operations on the weights belong to the weights' manager: the scope closes them all
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray input = manager.create(ids, new Shape(1, ids.length));
+            NDArray logits = model.forward(new ParameterStore(manager, false), input, null, null, false);
+            return new PromptLogits(ids, logits.toFloatArray(), model.config().vocabSize());
+        }
+    }
+
+    /** Continues {@code prompt}. */
+    public Completion generate(String prompt, GenerationOptions options) {
+        long[] ids = tokenizer.encode(prompt);
+        long[] generated = new Generator(model, manager).generate(ids, options);
+        return new Completion(ids, generated, tokenizer.decode(generated));
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

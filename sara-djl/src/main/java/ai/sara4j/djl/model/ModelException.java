@@ -1,0 +1,19 @@
+package ai.sara4j.djl.model;
+
+import java.io.IOException;
+
+/**
+ * A model folder, {@code config.json} or checkpoint that cannot be loaded. The message is one line naming the file
+ * and the problem, fit to print as the whole error of a command.
+ */
+public class ModelException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public ModelException(String message) {
+        super(message);
+    }
+
+    public ModelException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,176 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.sara4j.core.safetensors.Checkpoint;
+import ai.sara4j.core.safetensors.DType;
+import ai.sara4j.core.safetensors.SafetensorsException;
+import ai.sara4j.core.safetensors.TensorInfo;
+import ai.sara4j.core.safetensors.TensorSource;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates {@link CausalLM}s: from a Hugging Face checkpoint folder ({@code config.json} plus
+ * {@code model.safetensors} or a sharded index), or from a configuration alone with random weights.
+ */
+public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+
+    /** The {@code config.json} of a model folder. */
+    public static final String CONFIG_FILE = "config.json";
+
+    private ModelLoader() {}
+
+    /** The working dtype for a device: float16 on a GPU, float32 elsewhere. */
+    public static DataType workingType(Device device) {
+        return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
+
+    /** Loads a checkpoint folder onto {@code manager}'s device in its {@link #workingType working dtype}. */
+    public static CausalLM load(Path folder, NDManager manager) throws ModelException {
+        return load(folder, manager, workingType(manager.getDevice()));
+    }
+
+    /**
+     * Loads a checkpoint folder. Weights are converted to {@code dtype} (float32 or float16; BF16 checkpoints are
+     * widened in Java) one tensor at a time from the memory-mapped file, so no second copy of the model is held on
+     * the Java heap. Every problem (missing folder or file, bad JSON or header, missing tensor, shape disagreeing
+     * with config.json) is a {@link ModelException} naming the file.
+     */
+    public static CausalLM load(Path folder, NDManager manager, DataType dtype) throws ModelException {
+        if (!Files.isDirectory(folder)) {
+            throw new ModelException(folder + ": no such model folder");
+        }
+        ModelConfig config = ModelConfig.read(folder.resolve(CONFIG_FILE));
+        CausalLM model = ModelBuilder.build(config);
+        NDManager weights = manager.newSubManager();
+        try (Checkpoint checkpoint = Checkpoint.open(folder)) {
+            loadWeights(model, checkpoint, weights, dtype);
+        } catch (ModelException e) {
+            weights.close();
+            throw e;
+        } catch (java.io.IOException e) {
+            weights.close();
+            throw new ModelException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+        LOG.info("loaded {} model from {}: {} parameters as {}", config.family().modelType(), folder,
+                config.parameterCount(), dtype);
+        return model;
+    }
+
+    private static void loadWeights(CausalLM model, TensorSource checkpoint, NDManager manager, DataType dtype)
+            throws SafetensorsException, ModelException {
+        DType target = dtype == DataType.FLOAT16 ? DType.F16 : DType.F32;
+        if (dtype != DataType.FLOAT16 && dtype != DataType.FLOAT32) {
+            throw new IllegalArgumentException("working dtype must be float32 or float16, got " + dtype);
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, Parameter> params = model.namedParameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String path = e.getKey();
+            if (isTiedHead(model, path)) {
+                continue;
+            }
+            String module = path.substring(0, path.lastIndexOf('.'));
+            boolean transposed = model.transposedModules().contains(module) && path.endsWith(".weight");
+            Shape shape = model.declaredShape(e.getValue());
+            Shape stored = transposed ? new Shape(shape.get(1), shape.get(0)) : shape;
+            String name = checkpointName(checkpoint, model, path, stored);
+            TensorInfo info = checkpoint.info(name);
+            if (!Arrays.equals(info.shape(), stored.getShape())) {
+                throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
+                        + Arrays.toString(info.shape()) + " but config.json implies " + stored);
+            }
+            ByteBuffer data = checkpoint.floatBuffer(name, target);
+            NDArray array = manager.create(data, stored, dtype);
+            if (transposed) {
+                NDArray stored2d = array;
+                array = stored2d.transpose().flatten().reshape(shape); // contiguous (out, in)
+                stored2d.close();
+            }
+            e.getValue().setArray(array);
+            names.put(path, name);
+        }
+        if (model.config().tieWordEmbeddings()) {
+            String embed = model.embeddingWeightPath();
+            params.get("lm_head.weight").setArray(params.get(embed).getArray());
+            names.put("lm_head.weight", names.get(embed));
+        }
+        model.setCheckpointNames(names);
+        int unused = checkpoint.tensors().size() - (int) names.values().stream().distinct().count();
+        if (unused > 0) {
+            LOG.debug("{}: {} checkpoint tensors not used by the model (buffers such as attn.bias)", checkpoint,
+                    unused);
+        }
+    }
+
+    private static boolean isTiedHead(CausalLM model, String path) {
+        return model.config().tieWordEmbeddings() && path.equals("lm_head.weight");
+    }
+
+    /**
+     * The checkpoint's name for a parameter path: the same name; for GPT-2/GPT-J checkpoints saved from the base
+     * model, the name without {@code transformer.}; for tied embeddings stored only as {@code lm_head.weight}, that.
+     */
+    private static String checkpointName(TensorSource checkpoint, CausalLM model, String path, Shape expected)
+            throws ModelException {
+        List<String> candidates = new ArrayList<>(List.of(path));
+        if (path.startsWith("transformer.")) {
+            candidates.add(path.substring("transformer.".length()));
+        }
+        if (model.config().tieWordEmbeddings() && path.equals(model.embeddingWeightPath())) {
+            candidates.add("lm_head.weight");
+        }
+        for (String name : candidates) {
+            if (checkpoint.contains(name)) {
+                return name;
+            }
+        }
+        throw new ModelException(checkpoint + ": missing tensor '" + path + "' (config.json implies shape "
+                + expected + ")");
+    }
+
+    /**
+     * A model of the given shape with random weights (normal(0, 0.02) for projections and embeddings, ones and
+     * zeros for norms and biases), for benchmarks. Allocates the full model: a 7B shape needs ~27 GB in float32.
+     */
+    public static CausalLM random(ModelConfig config, NDManager manager, DataType dtype, long seed) {
+        manager.getEngine().setRandomSeed((int) seed);
+        CausalLM model = ModelBuilder.build(config);
+        Map<String, Parameter> params = model.namedParameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            if (isTiedHead(model, e.getKey())) {
+                continue;
+            }
+            Parameter p = e.getValue();
+            Shape shape = model.declaredShape(p);
+            NDArray array = switch (p.getType()) {
+                case GAMMA -> manager.ones(shape, dtype);
+                case BETA, BIAS -> manager.zeros(shape, dtype);
+                default -> manager.randomNormal(0, 0.02f, shape, DataType.FLOAT32).toType(dtype, false);
+            };
+            p.setArray(array);
+        }
+        if (config.tieWordEmbeddings()) {
+            String embed = model.embeddingWeightPath();
+            params.get("lm_head.weight").setArray(params.get(embed).getArray());
+        }
+        return model;
+    }
+}

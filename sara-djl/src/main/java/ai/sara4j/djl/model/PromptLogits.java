@@ -1,0 +1,23 @@
+package ai.sara4j.djl.model;
+
+import ai.sara4j.core.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The logits of a prompt.
+ *
+ * @param inputIds the tokenizer's ids for the prompt, length T
+ * @param logits float32 logits, row-major (T, vocabSize)
+ * @param vocabSize width of a row
+ */
+public record PromptLogits(long[] inputIds, float[] logits, int vocabSize) {
+
+    /** Writes tensors {@code input_ids} ([T], I64) and {@code logits} ([T, vocab], F32) as safetensors. */
+    public void write(Path file) throws IOException {
+        new SafetensorsWriter()
+                .addLongs("input_ids", new long[] {inputIds.length}, inputIds)
+                .addFloats("logits", new long[] {inputIds.length, vocabSize}, logits)
+                .write(file);
+    }
+}

@@ -1,0 +1,37 @@
+package ai.sara4j.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** LLaMA's RMSNorm: {@code weight · x / sqrt(mean(x²) + eps)}, computed in float32 like transformers. */
+public final class RmsNorm extends AbstractBlock {
+    private final float eps;
+    private final Parameter weight;
+
+    /** A norm over the last axis; {@code weight} has shape (hidden). */
+    public RmsNorm(double eps) {
+        this.eps = (float) eps;
+        this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA).build());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow(); // (..., hidden)
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        NDArray x32 = x.toType(DataType.FLOAT32, false);
+        NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(eps).pow(-0.5));
+        return new NDList(w.mul(normed.toType(x.getDataType(), false)));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}
