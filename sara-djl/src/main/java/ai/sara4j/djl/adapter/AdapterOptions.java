@@ -1,8 +1,11 @@
 package ai.sara4j.djl.adapter;
 
 import ai.sara4j.core.peft.Targets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a user chose on the command line (or in code) for a new adapter, before a method turns it into its own
@@ -34,5 +37,33 @@ public record AdapterOptions(Targets targets, Optional<Integer> r, Optional<Doub
     public static AdapterOptions defaults(Targets targets, long seed) {
         return new AdapterOptions(targets, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(),
                 Optional.empty(), Optional.empty(), Optional.empty(), seed, Map.of());
+    }
+
+    /**
+     * Refuses every option that is set but not in {@code taken} (names as on the command line: {@code r},
+     * {@code alpha}, {@code threshold}, {@code ranks}, {@code heads}, {@code init}), and every {@code extra} key not in
+     * {@code extraTaken}, with an error naming the options and the method.
+     */
+    public void requireOnly(String method, Set<String> taken, Set<String> extraTaken) {
+        List<String> refused = new ArrayList<>();
+        check(refused, taken, "r", r.isPresent());
+        check(refused, taken, "alpha", alpha.isPresent());
+        check(refused, taken, "threshold", threshold.isPresent());
+        check(refused, taken, "ranks", !ranks.isEmpty());
+        check(refused, taken, "heads", heads.isPresent());
+        check(refused, taken, "init", init.isPresent());
+        extra.keySet().stream().filter(k -> !extraTaken.contains(k)).sorted().forEach(k -> refused.add("option " + k));
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException("method " + method + " does not take " + String.join(", ", refused)
+                    + " (it takes " + (taken.isEmpty() ? "none of them" : String.join(", ", taken.stream().sorted().toList()))
+                    + (extraTaken.isEmpty() ? "" : "; options " + String.join(", ", extraTaken.stream().sorted().toList()))
+                    + ")");
+        }
+    }
+
+    private static void check(List<String> refused, Set<String> taken, String name, boolean set) {
+        if (set && !taken.contains(name)) {
+            refused.add(name);
+        }
     }
 }

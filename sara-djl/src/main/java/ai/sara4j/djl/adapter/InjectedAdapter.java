@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,6 +92,20 @@ public final class InjectedAdapter {
             file.write(tmp);
             writer.write(tmp.resolve(Adapters.WEIGHTS_FILE));
         });
+    }
+
+    /**
+     * Overwrites every tensor of this adapter with the values {@link #save} wrote into {@code folder} (a training
+     * checkpoint of the same adapter); a missing tensor or a shape mismatch is an error naming the file and tensor.
+     */
+    public void restore(Path folder) throws IOException {
+        try (SafetensorsFile tensors = SafetensorsFile.open(folder.resolve(Adapters.WEIGHTS_FILE))) {
+            for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
+                for (Map.Entry<String, Parameter> t : e.getValue().tensors().entrySet()) {
+                    TensorLoader.fill(tensors, Adapters.PEFT_PREFIX + e.getKey() + "." + t.getKey(), t.getValue());
+                }
+            }
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
+import java.util.Set;
 
 /** Mo-SARA in the adapter registry. */
 public final class MoSaraMethod implements AdapterMethod {
@@ -29,5 +31,15 @@ public final class MoSaraMethod implements AdapterMethod {
         MoSaraConfig mo = (MoSaraConfig) config;
         int k = init.rankFor(module, mo.rankPattern(), mo.threshold(), base.getParameters().get("weight").getArray());
         return new MoSaraLayer(base, k, mo.heads(), mo.dropout(), init);
+    }
+
+    /** The paper's defaults: threshold 0.5, 5 heads, dropout 0.05; {@code ranks} become {@code rank_pattern}. */
+    @Override
+    public AdapterConfig configure(AdapterOptions options) {
+        options.requireOnly(name(), Set.of("threshold", "ranks", "heads"), Set.of());
+        return MoSaraConfig.of(options.targets())
+                .withThreshold(options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD))
+                .withHeads(options.heads().orElse(MoSaraConfig.DEFAULT_HEADS)).withRankPattern(options.ranks())
+                .withDropout(options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT)).withSeed(options.seed());
     }
 }

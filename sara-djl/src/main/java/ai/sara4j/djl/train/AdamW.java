@@ -1,0 +1,141 @@
+package ai.sara4j.djl.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.nn.Parameter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW exactly as {@code torch.optim.AdamW} (decoupled weight decay, bias-corrected moments, eps added to the
+ * corrected square root), with its state readable and writable for checkpoints. For each parameter p with gradient g
+ * at update t (from 1):
+ *
+ * <pre>
+ * p ← p·(1 − lr·wd)
+ * m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+ * p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)
+ * </pre>
+ *
+ * <p>SARA4J has its own instead of DJL's {@code Optimizer.adamW()} because DJL keeps the moments private (no
+ * checkpoint and exact resume) and steps per parameter with its own update counter; the arithmetic above is
+ * PyTorch's, checked against hand-computed values in the tests.
+ */
+public final class AdamW implements AutoCloseable {
+    private final Map<String, Parameter> parameters;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final NDManager stateManager;
+    /** First and second moments per parameter name, same shape and dtype as the parameter. */
+    private final Map<String, NDArray> exp;
+    private final Map<String, NDArray> expSquared;
+    private long steps;
+
+    /**
+     * @param parameters the trainable parameters by a stable name (the name keys the saved state)
+     * @param weightDecay decoupled decay per unit learning rate (torch default 0.01; the SARA paper's maths recipe
+     *     uses 0)
+     */
+    public AdamW(Map<String, Parameter> parameters, double beta1, double beta2, double eps, double weightDecay) {
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("AdamW needs at least one trainable parameter");
+        }
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        NDArray first = parameters.values().iterator().next().getArray();
+        this.stateManager = first.getManager().newSubManager();
+        this.exp = new LinkedHashMap<>();
+        this.expSquared = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> {
+            exp.put(name, stateManager.zeros(p.getArray().getShape(), p.getArray().getDataType()));
+            expSquared.put(name, stateManager.zeros(p.getArray().getShape(), p.getArray().getDataType()));
+        });
+    }
+
+    /** torch's defaults β = (0.9, 0.999), eps = 1e-8, with the given weight decay. */
+    public static AdamW withDefaults(Map<String, Parameter> parameters, double weightDecay) {
+        return new AdamW(parameters, 0.9, 0.999, 1e-8, weightDecay);
+    }
+
+    /** The parameters this optimizer updates, by name. */
+    public Map<String, Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Number of updates applied so far (t of the last update). */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * Applies one update with learning rate {@code lr} using each parameter's current gradient (already unscaled and
+     * clipped by the caller). Gradients are left as they are; the caller zeroes them.
+     */
+    public void step(double lr) {
+        steps++;
+        double biasCorrection1 = 1 - Math.pow(beta1, steps);
+        double sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(beta2, steps));
+        double stepSize = lr / biasCorrection1;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+                NDArray param = e.getValue().getArray();
+                NDArray grad = param.getGradient();
+                NDArray m = exp.get(e.getKey());
+                NDArray v = expSquared.get(e.getKey());
+                if (weightDecay != 0) {
+                    param.muli(1 - lr * weightDecay);
+                }
+                m.muli(beta1).addi(grad.mul(1 - beta1));
+                v.muli(beta2).addi(grad.square().mul(1 - beta2));
+                NDArray denominator = v.sqrt().div(sqrtBiasCorrection2).add(eps);
+                param.subi(m.div(denominator).mul(stepSize));
+            }
+        }
+    }
+
+    /** The moments as float arrays by {@code <name>.exp_avg} / {@code <name>.exp_avg_sq}, for checkpoints. */
+    public Map<String, NDArray> state() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        parameters.keySet().forEach(name -> {
+            out.put(name + ".exp_avg", exp.get(name));
+            out.put(name + ".exp_avg_sq", expSquared.get(name));
+        });
+        return out;
+    }
+
+    /**
+     * Restores the update count and the moments saved by {@link #state()}; {@code moments} gives the values of each
+     * state name (missing or mis-sized entries are errors naming {@code source} and the entry).
+     */
+    public void restore(long steps, Map<String, float[]> moments, Object source) {
+        for (Map.Entry<String, NDArray> e : state().entrySet()) {
+            float[] values = moments.get(e.getKey());
+            NDArray target = e.getValue();
+            if (values == null) {
+                throw new IllegalArgumentException(source + ": optimizer state has no tensor '" + e.getKey() + "'");
+            }
+            if (values.length != target.size()) {
+                throw new IllegalArgumentException(source + ": optimizer tensor '" + e.getKey() + "' has "
+                        + values.length + " values, the parameter has " + target.size());
+            }
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                stateManager.create(values, target.getShape()).toType(target.getDataType(), false).copyTo(target);
+            }
+        }
+        this.steps = steps;
+    }
+
+    @Override
+    public void close() {
+        stateManager.close();
+    }
+}

@@ -1,0 +1,59 @@
+package ai.sara4j.djl.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Collection;
+
+/**
+ * Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}: the L2 norm over all gradients together,
+ * and when it exceeds {@code maxNorm} every gradient is multiplied by {@code maxNorm / (norm + 1e-6)}. (DJL's
+ * {@code clipGrad} clips element-wise, which is a different thing.)
+ */
+public final class GradientClipping {
+    private GradientClipping() {}
+
+    /** The global L2 norm of the gradients of {@code parameters} (infinite or NaN when any gradient is). */
+    public static double globalNorm(Collection<Parameter> parameters) {
+        double sumOfSquares = 0;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (Parameter p : parameters) {
+                NDArray grad = p.getArray().getGradient();
+                sumOfSquares += grad.toType(DataType.FLOAT64, false).square().sum().getDouble();
+            }
+        }
+        return Math.sqrt(sumOfSquares);
+    }
+
+    /** Scales the gradients in place when {@code norm} (their {@link #globalNorm}) exceeds {@code maxNorm}. */
+    public static void clip(Collection<Parameter> parameters, double norm, double maxNorm) {
+        double coefficient = maxNorm / (norm + 1e-6);
+        if (coefficient < 1) {
+            scale(parameters, coefficient);
+        }
+    }
+
+    /** Multiplies every gradient by {@code factor} in place (also used to unscale loss-scaled gradients). */
+    public static void scale(Collection<Parameter> parameters, double factor) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (Parameter p : parameters) {
+                p.getArray().getGradient().muli(factor);
+            }
+        }
+    }
+
+    /**
+     * Sets every gradient to zero (DJL accumulates gradients across backward calls), also after an overflow: it is
+     * PyTorch's {@code grad.zero_()}, not a subtraction that would keep NaN.
+     */
+    public static void zero(Collection<Parameter> parameters) {
+        for (Parameter p : parameters) {
+            JniUtils.zeroGrad((PtNDArray) p.getArray());
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package ai.sara4j.djl.train;
+
+/**
+ * Linear warm-up from 0 to the peak learning rate over {@code warmupSteps} updates, then linear decay to 0 at
+ * {@code totalSteps}: transformers' {@code get_linear_schedule_with_warmup}, the schedule of the SARA paper. As
+ * there, update number {@code step} (from 0) uses {@code peak · factor(step)}, so with warm-up the very first
+ * update has learning rate 0.
+ */
+public record LinearSchedule(double peak, long warmupSteps, long totalSteps) {
+    public LinearSchedule {
+        if (!(peak > 0)) {
+            throw new IllegalArgumentException("learning rate must be > 0, got " + peak);
+        }
+        if (warmupSteps < 0 || totalSteps < 1) {
+            throw new IllegalArgumentException("need warm-up >= 0 and total steps >= 1, got " + warmupSteps + " and "
+                    + totalSteps);
+        }
+    }
+
+    /** The learning rate of update {@code step} (0-based count of updates already applied). */
+    public double learningRate(long step) {
+        if (step < warmupSteps) {
+            return peak * step / Math.max(1, warmupSteps);
+        }
+        return peak * Math.max(0.0, (double) (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
+    }
+}

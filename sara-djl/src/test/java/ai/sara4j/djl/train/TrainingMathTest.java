@@ -1,0 +1,146 @@
+package ai.sara4j.djl.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training arithmetic against torch (values printed by torch 2.13 in float64, see tools/fixtures/train_math.py)
+ * and hand-derived numbers: AdamW over two updates, the linear schedule, global-norm clipping, the masked causal
+ * loss, and the loss scaler's growth and backoff.
+ */
+class TrainingMathTest {
+
+    private static Parameter parameter(NDManager m, String name, double... values) {
+        Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT)
+                .optArray(m.create(values)).optRequiresGrad(true).build();
+        p.getArray().setRequiresGradient(true);
+        return p;
+    }
+
+    /** Gives {@code p} the gradient {@code g} (backward of sum(p·g)), replacing what it had. */
+    private static void setGradient(Parameter p, double... g) {
+        NDArray array = p.getArray();
+        if (array.hasGradient()) {
+            GradientClipping.zero(List.of(p));
+        }
+        try (GradientCollector c = Engine.getInstance().newGradientCollector();
+                NDArray gradient = array.getManager().create(g)) {
+            c.backward(array.mul(gradient).sum());
+        }
+    }
+
+    @Test
+    void adamWMatchesTorchOverTwoUpdates() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter p = parameter(m, "p", 1.0, -2.0, 0.3);
+            try (AdamW adamW = AdamW.withDefaults(Map.of("p", p), 0.01)) {
+                setGradient(p, 0.5, -0.1, 0.0);
+                adamW.step(0.1);
+                // step 1 moves by lr·sign(g) after the decay p·(1 − lr·wd); a zero gradient only decays
+                assertArrayEquals(new double[] {0.899000002, -1.89800001, 0.2997}, p.getArray().toDoubleArray(),
+                        1e-12);
+                setGradient(p, 0.2, 0.3, -1e-3);
+                adamW.step(0.1);
+                assertArrayEquals(new double[] {0.8082434839009282, -1.9455209911100655, 0.3738129302663101},
+                        p.getArray().toDoubleArray(), 1e-12);
+                assertEquals(2, adamW.steps());
+            }
+        }
+    }
+
+    @Test
+    void linearScheduleWarmsUpThenDecaysToZero() {
+        LinearSchedule s = new LinearSchedule(1e-3, 10, 110);
+        assertEquals(0.0, s.learningRate(0)); // transformers: the first update of a warm-up has lr 0
+        assertEquals(5e-4, s.learningRate(5), 1e-15);
+        assertEquals(1e-3, s.learningRate(10), 1e-15);
+        assertEquals(5e-4, s.learningRate(60), 1e-15);
+        assertEquals(1e-5, s.learningRate(109), 1e-15);
+        assertEquals(0.0, s.learningRate(110));
+        assertEquals(1e-3, new LinearSchedule(1e-3, 0, 4).learningRate(0), 1e-15);
+    }
+
+    @Test
+    void globalNormClippingScalesAllGradientsTogether() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter a = parameter(m, "a", 0.0, 0.0);
+            Parameter b = parameter(m, "b", 0.0);
+            setGradient(a, 3.0, 0.0);
+            setGradient(b, 4.0);
+            List<Parameter> both = List.of(a, b);
+            double norm = GradientClipping.globalNorm(both);
+            assertEquals(5.0, norm, 1e-12);
+            GradientClipping.clip(both, norm, 1.0);
+            // torch.nn.utils.clip_grad_norm_: factor 1 / (5 + 1e-6)
+            assertArrayEquals(new double[] {0.599999880000024, 0.0}, a.getArray().getGradient().toDoubleArray(),
+                    1e-12);
+            assertArrayEquals(new double[] {0.799999840000032}, b.getArray().getGradient().toDoubleArray(), 1e-12);
+            GradientClipping.clip(both, GradientClipping.globalNorm(both), 2.0); // below the limit: unchanged
+            assertEquals(1.0, GradientClipping.globalNorm(both), 1e-6);
+        }
+    }
+
+    @Test
+    void lossCountsOnlyShiftedTargetPositions() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.create(new float[] {1, 2, 0.5f, 0.1f, 0.2f, 3, 1, 1, 1, 2, 0, -1}, new Shape(1, 4, 3));
+            NDArray labels = m.create(new long[] {-100, -100, 2, 0}, new Shape(1, 4));
+            // position 1 predicts label 2: log(e^.1 + e^.2 + e^3) − 3; position 2 predicts 0 from equal logits: log 3
+            double expected = Math.log(Math.exp(0.1) + Math.exp(0.2) + Math.exp(3)) - 3 + Math.log(3);
+            assertEquals(expected, CausalLmLoss.sum(logits, labels).getFloat(), 1e-5);
+            assertEquals(1.2082, expected, 1e-4); // torch cross_entropy(ignore_index=-100, reduction='sum')
+            // changing a logit at an ignored position (the last one predicts nothing) changes nothing
+            NDArray other = logits.duplicate();
+            other.set(new ai.djl.ndarray.index.NDIndex("0, 3, 0"), 100f);
+            other.set(new ai.djl.ndarray.index.NDIndex("0, 0, 0"), 100f);
+            assertEquals(expected, CausalLmLoss.sum(other, labels).getFloat(), 1e-5);
+        }
+    }
+
+    @Test
+    void lossScalerBacksOffOnOverflowAndGrowsAfterInterval() {
+        LossScaler s = LossScaler.dynamic(1024, 2, 0.5, 3);
+        assertTrue(s.update(true));
+        assertTrue(s.update(true));
+        assertEquals(1024, s.scale());
+        assertTrue(s.update(true));
+        assertEquals(2048, s.scale()); // third good step in a row
+        assertFalse(s.update(false));
+        assertEquals(1024, s.scale());
+        assertEquals(1, s.skipped());
+        assertTrue(s.update(true));
+        assertTrue(s.update(true));
+        assertEquals(1024, s.scale()); // the overflow reset the count
+        assertTrue(s.update(true));
+        assertEquals(2048, s.scale());
+        LossScaler off = LossScaler.disabled();
+        assertFalse(off.update(false));
+        assertEquals(1, off.scale());
+        assertEquals(1, off.skipped());
+    }
+
+    @Test
+    void zeroClearsNonFiniteGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter p = parameter(m, "p", 1.0, 2.0);
+            setGradient(p, Double.NaN, Double.POSITIVE_INFINITY);
+            assertFalse(Double.isFinite(GradientClipping.globalNorm(List.of(p))));
+            GradientClipping.zero(List.of(p));
+            assertArrayEquals(new double[] {0, 0}, p.getArray().getGradient().toDoubleArray());
+        }
+    }
+}
