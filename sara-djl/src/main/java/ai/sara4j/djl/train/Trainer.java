@@ -126,7 +126,7 @@ public final class Trainer {
                             NDArray logits = model.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
                             NDArray summed = CausalLmLoss.sum(logits, batch.labels());
                             collector.backward(summed.mul(scaler.scale() / Math.max(1, targets)));
-                            lossSum += summed.getDouble();
+                            lossSum += summed.getFloat();
                         }
                         stepTokens += batch.tokens();
                     }

@@ -1,0 +1,133 @@
+package ai.sara4j.djl.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.safetensors.DType;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.testing.SharedData;
+import ai.sara4j.djl.adapter.AdapterOptions;
+import ai.sara4j.djl.adapter.Adapters;
+import ai.sara4j.djl.adapter.AdapterMethods;
+import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.train.data.ExampleTokenizer;
+import ai.sara4j.djl.train.data.TokenizedDataset;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training loop on the real tinystories-656k model with E2E lines: same seed → same loss curve; a run stopped
+ * after its checkpoint and resumed ends with the same adapter tensors and metrics lines as an uninterrupted run; the
+ * loss falls.
+ */
+class TrainerTest {
+    private static final long EOS = 2;
+
+    /** The first {@code n} lines of the E2E validation file as (prompt, target) lists. */
+    private static List<List<String>> e2eLines(int n) throws IOException {
+        List<String> lines = Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, n);
+        List<String> prompts = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
+        for (String line : lines) {
+            int cut = line.indexOf("||");
+            prompts.add(line.substring(0, cut).trim() + " ||");
+            targets.add(" " + line.substring(cut + 2).trim());
+        }
+        return List.of(prompts, targets);
+    }
+
+    /** Trains a fresh LoRA (dropout on, to check its masks are reproduced too) on a fresh copy of the model. */
+    private static Trainer.Result train(Path run, TrainingOptions options, boolean resume, List<List<String>> data,
+            Consumer<StepMetrics> listener) throws IOException {
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
+                TrainingRun folder = TrainingRun.open(run)) {
+            AdapterOptions adapterOptions = new AdapterOptions(Targets.names("q_proj", "v_proj", "down_proj"),
+                    Optional.of(4), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(), Optional.of(0.1),
+                    Optional.empty(), 7, Map.of());
+            InjectedAdapter adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
+            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), EOS, 64).tokenize(data.get(0), data.get(1));
+            return new Trainer(lm.model(), adapter, tokens, options, List.of(), EOS).train(folder, resume, listener);
+        }
+    }
+
+    private static TrainingOptions options(long steps) {
+        return TrainingOptions.defaults(3e-3).withBatch(3, 2).withWarmup(2).withMaxSteps(steps).withSaveEvery(2);
+    }
+
+    private static List<String> lossLines(Path run) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (JsonNode line : TrainingRun.open(run).readMetrics()) {
+            out.add(line.get("step") + " " + line.get("epoch") + " " + line.get("loss") + " " + line.get("lr") + " "
+                    + line.get("grad_norm") + " " + line.get("tokens"));
+        }
+        return out;
+    }
+
+    private static float[] tensors(Path adapterFolder) throws IOException {
+        List<Float> values = new ArrayList<>();
+        try (SafetensorsFile file = SafetensorsFile.open(adapterFolder.resolve(Adapters.WEIGHTS_FILE))) {
+            for (String name : file.tensors().keySet()) {
+                var buffer = file.floatBuffer(name, DType.F32).asFloatBuffer();
+                while (buffer.hasRemaining()) {
+                    values.add(buffer.get());
+                }
+            }
+        }
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+
+    @Test
+    void sameSeedGivesSameLossCurveAndResumeEqualsStraightRun(@TempDir Path tmp) throws IOException {
+        List<List<String>> data = e2eLines(12);
+        train(tmp.resolve("a"), options(4), false, data, m -> { });
+        train(tmp.resolve("b"), options(4), false, data, m -> { });
+        List<String> straight = lossLines(tmp.resolve("a"));
+        assertEquals(4, straight.size());
+        assertEquals(straight, lossLines(tmp.resolve("b")));
+        assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(tmp.resolve("b/adapter")));
+
+        // "killed" during update 3: the checkpoint of update 2 survives, metrics.jsonl has 3 lines
+        Path c = tmp.resolve("c");
+        assertThrows(IllegalStateException.class, () -> train(c, options(4), false, data, m -> {
+            if (m.step() == 3) {
+                throw new IllegalStateException("killed");
+            }
+        }));
+        assertEquals(3, lossLines(c).size());
+        IllegalStateException exists = assertThrows(IllegalStateException.class,
+                () -> train(c, options(4), false, data, m -> { }));
+        assertTrue(exists.getMessage().contains("--resume"), exists.getMessage());
+        Trainer.Result resumed = train(c, options(4), true, data, m -> assertTrue(m.step() > 2));
+        assertEquals(4, resumed.steps());
+        assertEquals(straight, lossLines(c));
+        assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
+    }
+
+    @Test
+    void lossFallsOnE2eLines(@TempDir Path tmp) throws IOException {
+        List<List<String>> data = e2eLines(16);
+        List<Double> losses = new ArrayList<>();
+        train(tmp, TrainingOptions.defaults(1e-2).withBatch(4, 1).withWarmup(2).withMaxSteps(16), false, data,
+                m -> losses.add(m.loss()));
+        double first = (losses.get(0) + losses.get(1) + losses.get(2) + losses.get(3)) / 4;
+        double last = (losses.get(12) + losses.get(13) + losses.get(14) + losses.get(15)) / 4;
+        assertTrue(last < 0.7 * first, "loss " + losses);
+    }
+}
