@@ -132,17 +132,17 @@ final class TestNets {
         }
     }
 
-    /**
-     * One optimizer step on {@code params}, then zeroes their gradients (DJL accumulates gradients across backward
-     * calls). Runs outside any NDScope: AdamW allocates its moment state on the first update, then works in place.
-     */
-    static void step(ai.djl.training.optimizer.Optimizer optimizer, Iterable<ai.djl.nn.Parameter> params) {
-        for (ai.djl.nn.Parameter p : params) {
-            try (NDArray grad = p.getArray().getGradient()) {
-                optimizer.update(p.getId(), p.getArray(), grad);
-                grad.subi(grad);
-            }
-        }
+    /** SARA4J's AdamW (torch defaults, weight decay 0.01) over the adapter's trainable parameters. */
+    static ai.sara4j.djl.train.AdamW adamW(InjectedAdapter adapter) {
+        java.util.Map<String, ai.djl.nn.Parameter> named = new java.util.LinkedHashMap<>();
+        adapter.trainableParameters().forEach(p -> named.put(p.getId(), p));
+        return ai.sara4j.djl.train.AdamW.withDefaults(named, 0.01);
+    }
+
+    /** One optimizer update, then zeroes the gradients (DJL accumulates them across backward calls). */
+    static void step(ai.sara4j.djl.train.AdamW optimizer, double learningRate) {
+        optimizer.step(learningRate);
+        ai.sara4j.djl.train.GradientClipping.zero(optimizer.parameters().values());
     }
 
     static NDArray forward(Block model, NDArray x, boolean training) {
