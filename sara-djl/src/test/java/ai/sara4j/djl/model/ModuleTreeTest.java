@@ -76,6 +76,17 @@ class ModuleTreeTest {
     }
 
     @Test
+    void loadedWeightsOwnTheirMemoryAndCanBeWrittenInPlace() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CausalLM model = ModelLoader.load(Fixtures.model("llama-gqa"), manager);
+            NDArray w = model.namedParameters().get("model.layers.0.mlp.up_proj.weight").getArray();
+            float before = w.toFloatArray()[0];
+            w.addi(1f); // on a memory-mapped, read-only checkpoint page this would crash the JVM
+            assertEquals(before + 1f, w.toFloatArray()[0], 1e-6f);
+        }
+    }
+
+    @Test
     void replacedProjectionTakesEffectAndRestoringItRestoresLogits() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (String name : Fixtures.TINY) {
