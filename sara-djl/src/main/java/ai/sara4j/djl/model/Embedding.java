@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** A lookup table like {@code torch.nn.Embedding}: ids (B, T) → rows of {@code weight} (num, dim), giving (B, T, dim). */
+/** A lookup table like {@code torch.nn.Embedding}: ids (B, T) → rows of {@code weight} (num, dim) as (B, T, dim). */
 public final class Embedding extends AbstractBlock {
     private final Parameter weight;
 

@@ -95,7 +95,8 @@ public final class ModelLoader {
             TensorInfo info = checkpoint.info(name);
             if (!Arrays.equals(info.shape(), stored.getShape())) {
                 throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(stored.getShape()));
+                        + Arrays.toString(info.shape()) + " but config.json implies "
+                        + Arrays.toString(stored.getShape()));
             }
             NDArray array = nativeCopy(manager, checkpoint.floatBuffer(name, target), stored, dtype);
             if (transposed) {

@@ -35,7 +35,7 @@ class GenerationTest {
             long[] uncached = generator.generate(PROMPT, options.withCache(false));
             assertEquals(16, cached.length);
             assertArrayEquals(uncached, cached);
-            assertTrue(Arrays.stream(cached).distinct().count() > 3, "degenerate continuation " + Arrays.toString(cached));
+            assertTrue(Arrays.stream(cached).distinct().count() > 3, "degenerate: " + Arrays.toString(cached));
         }
     }
 
