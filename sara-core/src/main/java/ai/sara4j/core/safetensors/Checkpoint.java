@@ -68,7 +68,7 @@ public final class Checkpoint implements TensorSource {
             JsonNode root = new ObjectMapper().readTree(index.toFile());
             weightMap = root == null ? null : root.get("weight_map");
         } catch (IOException e) {
-            throw new SafetensorsException(index + ": not valid JSON: " + e.getMessage(), e);
+            throw new SafetensorsException(index + ": not valid JSON: " + SafetensorsException.reason(e), e);
         }
         if (weightMap == null || !weightMap.isObject()) {
             throw new SafetensorsException(index + ": no 'weight_map' object");
@@ -76,6 +76,10 @@ public final class Checkpoint implements TensorSource {
         Map<String, String> nameToShard = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new SafetensorsException(index + ": weight_map entry of '" + e.getKey()
+                        + "' is not a file name: " + e.getValue());
+            }
             nameToShard.put(e.getKey(), e.getValue().asText());
         }
         Map<String, SafetensorsFile> files = new LinkedHashMap<>();

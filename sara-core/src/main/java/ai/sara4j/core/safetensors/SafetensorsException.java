@@ -1,5 +1,6 @@
 package ai.sara4j.core.safetensors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 
 /** A safetensors file or checkpoint folder that cannot be read as asked; the message names the file and tensor. */
@@ -12,5 +13,10 @@ public class SafetensorsException extends IOException {
 
     public SafetensorsException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /** The parser's own message, without Jackson's echo of the whole input. */
+    static String reason(IOException e) {
+        return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
     }
 }

@@ -1,7 +1,9 @@
 package ai.sara4j.core.safetensors;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,7 +31,9 @@ public final class SafetensorsFile implements TensorSource {
     /** Headers larger than this are refused as corrupt (the format's own reference limit). */
     private static final long MAX_HEADER = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys are refused: with them a tensor would silently vanish from the header. */
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private final Path path;
     private final FileChannel channel;
@@ -86,7 +90,7 @@ public final class SafetensorsFile implements TensorSource {
             try {
                 root = JSON.readTree(headerBuf.array());
             } catch (IOException e) {
-                throw new SafetensorsException(path + ": header is not valid JSON: " + e.getMessage(), e);
+                throw new SafetensorsException(path + ": header is not valid JSON: " + SafetensorsException.reason(e), e);
             }
             if (root == null || !root.isObject()) {
                 throw new SafetensorsException(path + ": header is not a JSON object");
@@ -142,7 +146,7 @@ public final class SafetensorsFile implements TensorSource {
             throw new SafetensorsException(where + "missing or non-array 'shape'");
         }
         if (offsetsNode == null || !offsetsNode.isArray() || offsetsNode.size() != 2
-                || !offsetsNode.get(0).isIntegralNumber() || !offsetsNode.get(1).isIntegralNumber()) {
+                || !isLong(offsetsNode.get(0)) || !isLong(offsetsNode.get(1))) {
             throw new SafetensorsException(where + "'data_offsets' must be two integers");
         }
         DType dtype;
@@ -154,7 +158,7 @@ public final class SafetensorsFile implements TensorSource {
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
-            if (!d.isIntegralNumber() || d.asLong() < 0) {
+            if (!isLong(d) || d.asLong() < 0) {
                 throw new SafetensorsException(where + "bad dimension " + d + " in shape");
             }
             shape[i] = d.asLong();
@@ -180,6 +184,10 @@ public final class SafetensorsFile implements TensorSource {
                     + " needs " + expected + " bytes but data_offsets span " + (end - begin));
         }
         return info;
+    }
+
+    private static boolean isLong(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong();
     }
 
     private static void checkOverlaps(Path path, Iterable<TensorInfo> infos) throws SafetensorsException {

@@ -54,7 +54,11 @@ public interface TensorSource extends Closeable {
             return src;
         }
         long n = info.numel();
-        ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(n * target.byteSize()))
+        if (n * target.byteSize() > Integer.MAX_VALUE) {
+            throw new SafetensorsException(fileOf(name) + ": tensor '" + name + "' converted to " + target
+                    + " would exceed 2 GiB (" + n + " elements)");
+        }
+        ByteBuffer dst = ByteBuffer.allocateDirect((int) (n * target.byteSize()))
                 .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             float v = switch (info.dtype()) {

@@ -1,0 +1,291 @@
+package ai.sara4j.core.peft;
+
+import ai.sara4j.core.io.AtomicFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Hugging Face PEFT {@code adapter_config.json}: typed access to the fields PEFT's LoRA family uses, with every
+ * other field kept as read so a config survives a read/write round trip.
+ *
+ * <p>SARA4J's own methods keep their extra fields in an object under the key {@value #EXTENSION_KEY} (for example
+ * {@code "sara4j": {"method": "sara", "threshold": 0.05, "init": "kaiming", "seed": 42}}); PEFT ignores it.
+ *
+ * <p>Per-module overrides follow PEFT ({@code get_pattern_key}): a key of {@code rank_pattern} or
+ * {@code alpha_pattern} applies to a module whose dotted name matches the regex {@code (.*\.)?(key)$}; the first
+ * matching key (in file order) wins.
+ */
+public final class PeftConfig {
+    /** The file name inside an adapter folder. */
+    public static final String FILE_NAME = "adapter_config.json";
+    /** The key of the object holding SARA4J's method-specific fields. */
+    public static final String EXTENSION_KEY = "sara4j";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ObjectNode root;
+
+    private PeftConfig(ObjectNode root) {
+        this.root = root;
+    }
+
+    /** An empty config of the given {@code peft_type} (e.g. {@code LORA}) with PEFT's defaults for LoRA fields. */
+    public static PeftConfig create(String peftType) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("peft_type", peftType);
+        root.put("task_type", "CAUSAL_LM");
+        root.putNull("base_model_name_or_path");
+        root.put("r", 8);
+        root.put("lora_alpha", 8);
+        root.put("lora_dropout", 0.0);
+        root.put("bias", "none");
+        root.put("fan_in_fan_out", false);
+        root.put("use_rslora", false);
+        root.put("use_dora", false);
+        root.put("inference_mode", true);
+        root.putObject("rank_pattern");
+        root.putObject("alpha_pattern");
+        root.putNull("target_modules");
+        return new PeftConfig(root);
+    }
+
+    /** Reads {@code folder/adapter_config.json} (or the file itself if a file is given). */
+    public static PeftConfig read(Path location) throws IOException {
+        Path file = Files.isDirectory(location) ? location.resolve(FILE_NAME) : location;
+        JsonNode node;
+        try {
+            node = JSON.readTree(file.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new IOException(file + ": no adapter config (expected " + FILE_NAME + ")", e);
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (!(node instanceof ObjectNode obj)) {
+            throw new IOException(file + ": expected a JSON object");
+        }
+        return new PeftConfig(obj);
+    }
+
+    /** Parses a config from JSON text. */
+    public static PeftConfig parse(String json) throws IOException {
+        JsonNode node = JSON.readTree(json);
+        if (!(node instanceof ObjectNode obj)) {
+            throw new IOException("adapter config: expected a JSON object");
+        }
+        return new PeftConfig(obj);
+    }
+
+    /** Writes the config atomically to {@code folder/adapter_config.json}. */
+    public void write(Path folder) throws IOException {
+        AtomicFiles.writeString(folder.resolve(FILE_NAME), toJson());
+    }
+
+    /** The config as indented JSON. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String peftType() {
+        return text("peft_type", null);
+    }
+
+    public String taskType() {
+        return text("task_type", null);
+    }
+
+    public PeftConfig taskType(String value) {
+        root.put("task_type", value);
+        return this;
+    }
+
+    public String baseModelNameOrPath() {
+        return text("base_model_name_or_path", null);
+    }
+
+    public PeftConfig baseModelNameOrPath(String value) {
+        root.put("base_model_name_or_path", value);
+        return this;
+    }
+
+    public int r() {
+        return root.path("r").asInt(8);
+    }
+
+    public PeftConfig r(int value) {
+        root.put("r", value);
+        return this;
+    }
+
+    public double loraAlpha() {
+        return root.path("lora_alpha").asDouble(8);
+    }
+
+    public PeftConfig loraAlpha(double value) {
+        putNumber(root, "lora_alpha", value);
+        return this;
+    }
+
+    public double loraDropout() {
+        return root.path("lora_dropout").asDouble(0.0);
+    }
+
+    public PeftConfig loraDropout(double value) {
+        root.put("lora_dropout", value);
+        return this;
+    }
+
+    public String bias() {
+        return text("bias", "none");
+    }
+
+    public boolean fanInFanOut() {
+        return root.path("fan_in_fan_out").asBoolean(false);
+    }
+
+    public boolean useRslora() {
+        return root.path("use_rslora").asBoolean(false);
+    }
+
+    public PeftConfig useRslora(boolean value) {
+        root.put("use_rslora", value);
+        return this;
+    }
+
+    public boolean useDora() {
+        return root.path("use_dora").asBoolean(false);
+    }
+
+    public PeftConfig useDora(boolean value) {
+        root.put("use_dora", value);
+        return this;
+    }
+
+    /** {@code target_modules}: a list of names, a single regex string, or absent. */
+    public Targets targetModules() {
+        JsonNode node = root.path("target_modules");
+        if (node.isTextual()) {
+            return Targets.regex(node.asText());
+        }
+        List<String> names = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> names.add(n.asText()));
+        }
+        return Targets.names(names);
+    }
+
+    public PeftConfig targetModules(Targets targets) {
+        if (targets.regex() != null) {
+            root.put("target_modules", targets.regex());
+        } else {
+            ArrayNode array = root.putArray("target_modules");
+            targets.names().forEach(array::add);
+        }
+        return this;
+    }
+
+    /** {@code rank_pattern}, in file order. */
+    public Map<String, Integer> rankPattern() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        fields("rank_pattern").forEach((k, v) -> out.put(k, v.asInt()));
+        return out;
+    }
+
+    public PeftConfig rankPattern(Map<String, Integer> pattern) {
+        ObjectNode node = root.putObject("rank_pattern");
+        pattern.forEach(node::put);
+        return this;
+    }
+
+    /** {@code alpha_pattern}, in file order. */
+    public Map<String, Double> alphaPattern() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        fields("alpha_pattern").forEach((k, v) -> out.put(k, v.asDouble()));
+        return out;
+    }
+
+    public PeftConfig alphaPattern(Map<String, Double> pattern) {
+        ObjectNode node = root.putObject("alpha_pattern");
+        pattern.forEach((k, v) -> putNumber(node, k, v));
+        return this;
+    }
+
+    /** The rank PEFT gives {@code module}: its {@code rank_pattern} entry, else {@code r}. */
+    public int rankFor(String module) {
+        return patternKey(rankPattern().keySet(), module).map(k -> rankPattern().get(k)).orElse(r());
+    }
+
+    /** The alpha PEFT gives {@code module}: its {@code alpha_pattern} entry, else {@code lora_alpha}. */
+    public double alphaFor(String module) {
+        return patternKey(alphaPattern().keySet(), module).map(k -> alphaPattern().get(k)).orElse(loraAlpha());
+    }
+
+    /** The SARA4J extension object, if present. */
+    public Optional<ObjectNode> extension() {
+        JsonNode node = root.get(EXTENSION_KEY);
+        return node instanceof ObjectNode obj ? Optional.of(obj) : Optional.empty();
+    }
+
+    /** The SARA4J extension object, created if absent. */
+    public ObjectNode extensionOrCreate() {
+        return extension().orElseGet(() -> root.putObject(EXTENSION_KEY));
+    }
+
+    /** The first key (in order) matching {@code module} under PEFT's rule {@code (.*\.)?(key)$}. */
+    public static Optional<String> patternKey(Iterable<String> keys, String module) {
+        for (String key : keys) {
+            Matcher m = Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module);
+            if (m.matches()) {
+                return Optional.of(key);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, JsonNode> fields(String key) {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        JsonNode node = root.path(key);
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    private String text(String key, String fallback) {
+        JsonNode node = root.get(key);
+        return node == null || node.isNull() ? fallback : node.asText();
+    }
+
+    /** Integral values are written as JSON integers, as PEFT writes {@code lora_alpha}. */
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            node.put(key, (long) value);
+        } else {
+            node.put(key, value);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PeftConfig" + root;
+    }
+}

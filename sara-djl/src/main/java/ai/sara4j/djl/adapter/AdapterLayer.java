@@ -1,0 +1,202 @@
+package ai.sara4j.djl.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A frozen base {@link Linear} (child {@code base_layer}, as in PEFT) plus an adapter path added to its output:
+ * {@code y = base(x) + delta(dropout(x))}.
+ *
+ * <p>Precision: adapter parameters are FP32 (FP64 when the base is FP64, for gradient checks) whatever the base
+ * dtype; the adapter path casts its input to that dtype and its result back to the base output's dtype, so an FP16
+ * base trains FP32 adapters.
+ *
+ * <p>Subclasses declare their tensors with {@link #tensor} (the names are PEFT-style, relative to the module, and
+ * are the names saved in {@code adapter_model.safetensors}) and implement {@link #delta}.
+ */
+public abstract class AdapterLayer extends AbstractBlock {
+    private final Linear base;
+    private final float dropout;
+    private final DataType adapterType;
+    private final Map<String, Parameter> tensors = new LinkedHashMap<>();
+    private boolean merged;
+
+    protected AdapterLayer(Linear base, double dropout) {
+        if (!base.isInitialized()) {
+            throw new IllegalArgumentException("the base Linear must be initialised before an adapter wraps it");
+        }
+        this.base = addChildBlock("base_layer", base);
+        this.dropout = (float) dropout;
+        this.adapterType = baseWeight().getArray().getDataType() == DataType.FLOAT64
+                ? DataType.FLOAT64 : DataType.FLOAT32;
+    }
+
+    /** The adapter path: {@code x} (…, in) already dropped out and in {@link #adapterType()}; returns (…, out). */
+    protected abstract NDArray delta(ParameterStore store, NDArray x, boolean training);
+
+    /** The rank of the update (k for SARA and Mo-SARA, r for LoRA). */
+    public abstract int rank();
+
+    /**
+     * ΔW (out×in, adapter dtype) such that the adapter path equals {@code x·ΔWᵀ}; adapters whose update depends
+     * on the input throw {@link UnsupportedOperationException} explaining why they cannot be merged.
+     */
+    public abstract NDArray deltaWeight();
+
+    /**
+     * The update as a PEFT LoRA pair with scaling 1: {@code [lora_A (r×in), lora_B (out×r)]} with
+     * ΔW = lora_B·lora_A; unsupported where {@link #deltaWeight} is.
+     */
+    public abstract NDList asLora();
+
+    /** The wrapped frozen layer. */
+    public Linear base() {
+        return base;
+    }
+
+    /** The base layer's weight parameter (out×in). */
+    public Parameter baseWeight() {
+        return base.getParameters().get("weight");
+    }
+
+    /** The dtype of the adapter parameters. */
+    public DataType adapterType() {
+        return adapterType;
+    }
+
+    /** Adapter tensors by their module-relative name (trainable and frozen), in declaration order. */
+    public Map<String, Parameter> tensors() {
+        return java.util.Collections.unmodifiableMap(tensors);
+    }
+
+    /** Number of trainable scalars in this adapter. */
+    public long trainableCount() {
+        return tensors.values().stream().filter(Parameter::requiresGradient).mapToLong(p -> p.getArray().size())
+                .sum();
+    }
+
+    /** Whether ΔW is currently folded into the base weight. */
+    public boolean isMerged() {
+        return merged;
+    }
+
+    /** Folds ΔW into the base weight; the forward pass then skips the adapter path. */
+    public void merge() {
+        if (merged) {
+            throw new IllegalStateException("adapter already merged");
+        }
+        NDArray weight = baseWeight().getArray();
+        try (NDArray delta = deltaWeight()) {
+            weight.addi(delta.toType(weight.getDataType(), false));
+        }
+        merged = true;
+    }
+
+    /** Subtracts ΔW from the base weight again. */
+    public void unmerge() {
+        if (!merged) {
+            throw new IllegalStateException("adapter is not merged");
+        }
+        NDArray weight = baseWeight().getArray();
+        try (NDArray delta = deltaWeight()) {
+            weight.subi(delta.toType(weight.getDataType(), false));
+        }
+        merged = false;
+    }
+
+    /**
+     * Declares an adapter tensor with its initial value (already in {@link #adapterType()}); frozen tensors are
+     * saved with the adapter but get no gradient.
+     */
+    protected final Parameter tensor(String name, NDArray value, boolean trainable) {
+        Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optArray(value)
+                .optRequiresGrad(trainable).build();
+        p.freeze(!trainable);
+        addParameter(p);
+        tensors.put(name, p);
+        return p;
+    }
+
+    /** The manager adapter tensors live on: the base weight's, so they share its device and lifetime. */
+    protected final NDManager manager() {
+        return baseWeight().getArray().getManager();
+    }
+
+    /** (out, in) of the base weight. */
+    protected final long[] baseShape() {
+        return baseWeight().getArray().getShape().getShape();
+    }
+
+    /** Uniform(−bound, bound) values from {@code random}, as PyTorch's kaiming_uniform_(a=√5) with bound 1/√fanIn. */
+    protected final NDArray kaimingUniform(Random random, long fanIn, long... shape) {
+        double bound = 1.0 / Math.sqrt(fanIn);
+        double[] values = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (2 * random.nextDouble() - 1) * bound;
+        }
+        return fromDoubles(values, shape);
+    }
+
+    /** Zeros of the adapter dtype. */
+    protected final NDArray zeros(long... shape) {
+        return manager().zeros(new Shape(shape), adapterType);
+    }
+
+    /** An adapter-dtype array from float64 values. */
+    protected final NDArray fromDoubles(double[] values, long... shape) {
+        NDManager m = manager();
+        return adapterType == DataType.FLOAT64
+                ? m.create(values, new Shape(shape))
+                : m.create(toFloats(values), new Shape(shape));
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+
+    /** The value of a declared tensor for this forward pass. */
+    protected final NDArray value(ParameterStore store, Parameter p, NDArray like, boolean training) {
+        return store.getValue(p, like.getDevice(), training);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDList out = base.forward(store, inputs, training, params);
+        if (merged) {
+            return out;
+        }
+        NDArray y = out.singletonOrThrow();
+        NDArray x = inputs.singletonOrThrow().toType(adapterType, false);
+        if (dropout > 0 && training) {
+            x = Dropout.dropout(x, dropout, true).singletonOrThrow();
+        }
+        return new NDList(y.add(delta(store, x, training).toType(y.getDataType(), false)));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return base.getOutputShapes(inputShapes);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        // The base is initialised already (checked in the constructor) and adapter tensors have values.
+    }
+}

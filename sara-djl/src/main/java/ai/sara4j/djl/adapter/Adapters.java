@@ -1,0 +1,115 @@
+package ai.sara4j.djl.adapter;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.djl.nn.Modules;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry points: put adapters into a DJL block tree, or load a saved adapter folder (SARA4J's own, or a plain PEFT
+ * LoRA made in Python) onto one.
+ *
+ * <p>Targets are found by dotted module path ({@link Modules}) with PEFT's {@code target_modules} rule and must be
+ * {@link Linear} blocks; every other parameter of the model is frozen.
+ */
+public final class Adapters {
+    /** The weights file inside an adapter folder. */
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    /** The prefix PEFT puts before module paths in saved tensor names. */
+    public static final String PEFT_PREFIX = "base_model.model.";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Adapters.class);
+
+    private Adapters() {}
+
+    /** Injects freshly initialised adapters, using the standard SVD for ranks and singular vectors. */
+    public static InjectedAdapter inject(Block model, AdapterConfig config) {
+        return inject(model, config, WeightSvd.standard());
+    }
+
+    /** Injects freshly initialised adapters into every target of {@code model} and freezes everything else. */
+    public static InjectedAdapter inject(Block model, AdapterConfig config, WeightSvd svd) {
+        AdapterMethod method = AdapterMethods.byName(config.method());
+        InjectedAdapter adapter = wrap(model, config, method, LayerInit.fresh(config.seed(), svd));
+        LOG.info("{} adapters on {} modules, {} trainable parameters, ranks {}", method.name(),
+                adapter.layers().size(), adapter.trainableCount(), adapter.ranks());
+        return adapter;
+    }
+
+    /**
+     * Loads an adapter folder ({@code adapter_config.json} + {@code adapter_model.safetensors}) onto
+     * {@code model}. Shapes must fit, every tensor must be present and every tensor in the file must be used.
+     */
+    public static InjectedAdapter load(Block model, Path folder) throws IOException {
+        PeftConfig file = PeftConfig.read(folder);
+        Path configFile = folder.resolve(PeftConfig.FILE_NAME);
+        AdapterMethod method = AdapterMethods.forConfig(file, configFile);
+        AdapterConfig config;
+        try {
+            config = method.readConfig(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+        }
+        Path weights = folder.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) {
+            throw new IOException(folder + ": no " + WEIGHTS_FILE + " (only safetensors adapters are supported)");
+        }
+        InjectedAdapter adapter = wrap(model, config, method, LayerInit.forLoading(WeightSvd.standard()));
+        try (SafetensorsFile tensors = SafetensorsFile.open(weights)) {
+            Map<String, String> unused = new LinkedHashMap<>();
+            tensors.tensors().keySet().forEach(n -> unused.put(n, n));
+            for (Map.Entry<String, AdapterLayer> e : adapter.layers().entrySet()) {
+                for (Map.Entry<String, Parameter> t : e.getValue().tensors().entrySet()) {
+                    String name = PEFT_PREFIX + e.getKey() + "." + t.getKey();
+                    TensorLoader.fill(tensors, name, t.getValue());
+                    unused.remove(name);
+                }
+            }
+            if (!unused.isEmpty()) {
+                throw new IOException(weights + ": tensor '" + unused.keySet().iterator().next()
+                        + "' does not belong to any adapted module of this model (" + unused.size()
+                        + " unused tensors; does target_modules fit this model?)");
+            }
+        }
+        LOG.info("loaded {} adapter from {} ({} modules)", method.name(), folder, adapter.layers().size());
+        return adapter;
+    }
+
+    private static InjectedAdapter wrap(Block model, AdapterConfig config, AdapterMethod method, LayerInit init) {
+        Map<String, Linear> targets = new LinkedHashMap<>();
+        for (Map.Entry<String, Block> e : Modules.named(model).entrySet()) {
+            if (e.getValue() instanceof AdapterLayer) {
+                throw new IllegalStateException("module '" + e.getKey() + "' already has an adapter");
+            }
+            if (config.targets().matches(e.getKey())) {
+                if (!(e.getValue() instanceof Linear linear)) {
+                    throw new IllegalArgumentException("module '" + e.getKey() + "' matches target_modules "
+                            + config.targets() + " but is a " + e.getValue().getClass().getSimpleName()
+                            + ", not a Linear");
+                }
+                targets.put(e.getKey(), linear);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("target_modules " + config.targets()
+                    + " matches no module of the model");
+        }
+        model.getParameters().values().forEach(p -> p.freeze(true));
+        Map<String, AdapterLayer> layers = new LinkedHashMap<>();
+        for (Map.Entry<String, Linear> e : targets.entrySet()) {
+            AdapterLayer layer = method.newLayer(e.getKey(), e.getValue(), config, init);
+            Modules.replace(model, e.getKey(), layer);
+            layers.put(e.getKey(), layer);
+        }
+        return new InjectedAdapter(model, config, layers);
+    }
+}

@@ -1,0 +1,136 @@
+package ai.sara4j.djl.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The adapters put into one model: their layers by module path, trainable parameters, merge/unmerge, saving, and
+ * export to a plain PEFT LoRA folder.
+ */
+public final class InjectedAdapter {
+    private final Block model;
+    private final AdapterConfig config;
+    private final Map<String, AdapterLayer> layers;
+
+    InjectedAdapter(Block model, AdapterConfig config, Map<String, AdapterLayer> layers) {
+        this.model = model;
+        this.config = config;
+        this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+    }
+
+    /** The model the adapters live in. */
+    public Block model() {
+        return model;
+    }
+
+    public AdapterConfig config() {
+        return config;
+    }
+
+    /** Adapter layers by module path, in model order. */
+    public Map<String, AdapterLayer> layers() {
+        return layers;
+    }
+
+    /** The rank of each adapted module. */
+    public Map<String, Integer> ranks() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        layers.forEach((k, v) -> out.put(k, v.rank()));
+        return out;
+    }
+
+    /** The trainable parameters (the optimizer's set), in module order. */
+    public List<Parameter> trainableParameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (AdapterLayer layer : layers.values()) {
+            layer.tensors().values().stream().filter(Parameter::requiresGradient).forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Number of trainable scalars. */
+    public long trainableCount() {
+        return layers.values().stream().mapToLong(AdapterLayer::trainableCount).sum();
+    }
+
+    /** Folds every ΔW into its base weight (LoRA, SARA); Mo-SARA refuses with the reason. */
+    public void merge() {
+        layers.values().forEach(AdapterLayer::merge);
+    }
+
+    /** Undoes {@link #merge()}. */
+    public void unmerge() {
+        layers.values().forEach(AdapterLayer::unmerge);
+    }
+
+    /** The {@code adapter_config.json} describing this adapter. */
+    public PeftConfig peftConfig() {
+        return config.toPeft(ranks());
+    }
+
+    /** Saves {@code adapter_config.json} and {@code adapter_model.safetensors} atomically into {@code folder}. */
+    public void save(Path folder) throws IOException {
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        layers.forEach((module, layer) -> layer.tensors().forEach((name, p) ->
+                add(writer, Adapters.PEFT_PREFIX + module + "." + name, p.getArray())));
+        PeftConfig file = peftConfig();
+        AtomicFiles.writeFolder(folder, tmp -> {
+            file.write(tmp);
+            writer.write(tmp.resolve(Adapters.WEIGHTS_FILE));
+        });
+    }
+
+    /**
+     * Writes a plain PEFT LoRA adapter with the same update: per module lora_A (r×in) and lora_B (out×r) with
+     * ΔW = lora_B·lora_A, each module keeping its own rank through {@code rank_pattern} and scaling 1 through
+     * {@code alpha_pattern} (alpha = r). Mo-SARA cannot be expressed this way and is refused.
+     *
+     * @param baseModel written as {@code base_model_name_or_path} (may be null)
+     */
+    public void exportPeft(Path folder, String baseModel) throws IOException {
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        Map<String, Integer> ranks = new LinkedHashMap<>();
+        Map<String, Double> alphas = new LinkedHashMap<>();
+        for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
+            String prefix = Adapters.PEFT_PREFIX + e.getKey() + ".";
+            try (NDList lora = e.getValue().asLora()) {
+                add(writer, prefix + "lora_A.weight", lora.get(0));
+                add(writer, prefix + "lora_B.weight", lora.get(1));
+            }
+            int r = e.getValue().rank();
+            ranks.put(e.getKey(), r);
+            alphas.put(e.getKey(), (double) r);
+        }
+        int maxRank = ranks.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        PeftConfig file = PeftConfig.create("LORA").r(maxRank).loraAlpha(maxRank).loraDropout(config.dropout())
+                .targetModules(config.targets()).rankPattern(ranks).alphaPattern(alphas)
+                .baseModelNameOrPath(baseModel);
+        AtomicFiles.writeFolder(folder, tmp -> {
+            file.write(tmp);
+            writer.write(tmp.resolve(Adapters.WEIGHTS_FILE));
+        });
+    }
+
+    /** Adds an adapter tensor as F32 (F64 adapters, used in gradient checks, stay F64). */
+    private static void add(SafetensorsWriter writer, String name, NDArray array) {
+        long[] shape = array.getShape().getShape();
+        if (array.getDataType() == DataType.FLOAT64) {
+            writer.addDoubles(name, shape, array.toDoubleArray());
+        } else {
+            writer.addFloats(name, shape, array.toFloatArray());
+        }
+    }
+}

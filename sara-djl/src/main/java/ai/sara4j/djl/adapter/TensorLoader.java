@@ -1,0 +1,33 @@
+package ai.sara4j.djl.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.sara4j.core.safetensors.DType;
+import ai.sara4j.core.safetensors.TensorInfo;
+import ai.sara4j.core.safetensors.TensorSource;
+import java.io.IOException;
+
+/** Copies a named safetensors tensor into a parameter of the same shape, converting the dtype. */
+final class TensorLoader {
+    private TensorLoader() {}
+
+    static void fill(TensorSource source, String name, Parameter target) throws IOException {
+        if (!source.contains(name)) {
+            throw new IOException(source + ": missing tensor '" + name + "'");
+        }
+        TensorInfo info = source.info(name);
+        NDArray array = target.getArray();
+        Shape expected = array.getShape();
+        if (!expected.equals(new Shape(info.shape()))) {
+            throw new IOException(source.fileOf(name) + ": tensor '" + name + "' has shape "
+                    + new Shape(info.shape()) + ", the model needs " + expected);
+        }
+        if (array.getDataType() == DataType.FLOAT64) {
+            array.set(source.floatBuffer(name, DType.F64).asDoubleBuffer());
+        } else {
+            array.set(source.floatBuffer(name, DType.F32).asFloatBuffer());
+        }
+    }
+}

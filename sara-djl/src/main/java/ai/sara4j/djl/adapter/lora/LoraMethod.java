@@ -1,0 +1,32 @@
+package ai.sara4j.djl.adapter.lora;
+
+import ai.djl.nn.core.Linear;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.AdapterLayer;
+import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.LayerInit;
+
+/** LoRA in the adapter registry; it also reads every plain PEFT LoRA folder (peft_type LORA, no sara4j section). */
+public final class LoraMethod implements AdapterMethod {
+    @Override
+    public String name() {
+        return LoraConfig.METHOD;
+    }
+
+    @Override
+    public boolean reads(PeftConfig file) {
+        return file.extension().isEmpty() && "LORA".equalsIgnoreCase(file.peftType());
+    }
+
+    @Override
+    public AdapterConfig readConfig(PeftConfig file) {
+        return LoraConfig.fromPeft(file);
+    }
+
+    @Override
+    public AdapterLayer newLayer(String module, Linear base, AdapterConfig config, LayerInit init) {
+        LoraConfig lora = (LoraConfig) config;
+        return new LoraLayer(base, lora.rankFor(module), lora.scalingFor(module), lora.dropout(), init);
+    }
+}

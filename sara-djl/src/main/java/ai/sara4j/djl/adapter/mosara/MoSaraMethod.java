@@ -1,0 +1,33 @@
+package ai.sara4j.djl.adapter.mosara;
+
+import ai.djl.nn.core.Linear;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.AdapterLayer;
+import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.LayerInit;
+
+/** Mo-SARA in the adapter registry. */
+public final class MoSaraMethod implements AdapterMethod {
+    @Override
+    public String name() {
+        return MoSaraConfig.METHOD;
+    }
+
+    @Override
+    public boolean reads(PeftConfig file) {
+        return file.extension().map(e -> MoSaraConfig.METHOD.equals(e.path("method").asText())).orElse(false);
+    }
+
+    @Override
+    public AdapterConfig readConfig(PeftConfig file) {
+        return MoSaraConfig.fromPeft(file);
+    }
+
+    @Override
+    public AdapterLayer newLayer(String module, Linear base, AdapterConfig config, LayerInit init) {
+        MoSaraConfig mo = (MoSaraConfig) config;
+        int k = init.rankFor(module, mo.rankPattern(), mo.threshold(), base.getParameters().get("weight").getArray());
+        return new MoSaraLayer(base, k, mo.heads(), mo.dropout(), init);
+    }
+}

@@ -1,0 +1,33 @@
+package ai.sara4j.djl.adapter.sara;
+
+import ai.djl.nn.core.Linear;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.AdapterLayer;
+import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.LayerInit;
+
+/** SARA in the adapter registry: the rank of each module comes from its rank_pattern entry or the rank rule. */
+public final class SaraMethod implements AdapterMethod {
+    @Override
+    public String name() {
+        return SaraConfig.METHOD;
+    }
+
+    @Override
+    public boolean reads(PeftConfig file) {
+        return file.extension().map(e -> SaraConfig.METHOD.equals(e.path("method").asText())).orElse(false);
+    }
+
+    @Override
+    public AdapterConfig readConfig(PeftConfig file) {
+        return SaraConfig.fromPeft(file);
+    }
+
+    @Override
+    public AdapterLayer newLayer(String module, Linear base, AdapterConfig config, LayerInit init) {
+        SaraConfig sara = (SaraConfig) config;
+        int k = init.rankFor(module, sara.rankPattern(), sara.threshold(), base.getParameters().get("weight").getArray());
+        return new SaraLayer(base, k, sara.init(), sara.dropout(), init);
+    }
+}

@@ -1,0 +1,150 @@
+package ai.sara4j.djl.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A parameter-free TorchScript module written from its source text, to reach ATen operators DJL does not expose
+ * (such as {@code linalg_svd}). A TorchScript archive is a zip of the code as text plus a tiny pickle of the module
+ * object, so SARA4J writes it itself: no Python, no binary resource. The methods run on whatever device their inputs
+ * live on.
+ */
+public final class TorchScriptModule implements AutoCloseable {
+    private final PtNDManager manager;
+    private final PtSymbolBlock block;
+
+    private TorchScriptModule(PtNDManager manager, PtSymbolBlock block) {
+        this.manager = manager;
+        this.block = block;
+    }
+
+    /**
+     * Compiles {@code classBody} as TorchScript class {@code __torch__.<className>(Module)} and loads it.
+     *
+     * @param parent the manager whose device the module belongs to; the module lives in a sub-manager of it
+     * @param className a Python identifier
+     * @param classBody the class body in TorchScript's serialized form, indented by two spaces, e.g.
+     *     {@code "  def forward(self: __torch__.Svd, x: Tensor) -> Tensor:\n    return torch.linalg_svdvals(x)\n"}
+     */
+    public static TorchScriptModule compile(NDManager parent, String className, String classBody) {
+        if (!(parent instanceof PtNDManager)) {
+            throw new IllegalArgumentException("TorchScript needs the PyTorch engine, not "
+                    + parent.getEngine().getEngineName());
+        }
+        PtNDManager manager = (PtNDManager) parent.newSubManager();
+        try {
+            Path archive = Files.createTempFile("sara4j-" + className, ".pt");
+            try {
+                Files.write(archive, archive(className, classBody));
+                PtSymbolBlock block = JniUtils.loadModule(manager, archive, true, new String[0], new String[0], false);
+                return new TorchScriptModule(manager, block);
+            } finally {
+                Files.deleteIfExists(archive);
+            }
+        } catch (IOException e) {
+            manager.close();
+            throw new UncheckedIOException("cannot write TorchScript archive for " + className, e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code method} on tensor arguments. The results are attached to the manager of the first argument;
+     * a tuple result gives one array per element.
+     */
+    public List<NDArray> run(String method, NDArray... args) {
+        PtNDManager out = (PtNDManager) args[0].getManager();
+        IValue[] inputs = new IValue[args.length];
+        try {
+            for (int i = 0; i < args.length; i++) {
+                inputs[i] = IValue.from((PtNDArray) args[i]);
+            }
+            try (IValue result = IValueUtils.runMethod(block, method, inputs)) {
+                List<NDArray> arrays = new ArrayList<>();
+                if (result.isTuple()) {
+                    for (IValue v : result.toIValueTuple()) {
+                        try (v) {
+                            arrays.add(v.toTensor(out));
+                        }
+                    }
+                } else {
+                    arrays.add(result.toTensor(out));
+                }
+                return arrays;
+            }
+        } finally {
+            for (IValue v : inputs) {
+                if (v != null) {
+                    v.close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        block.close();
+        manager.close();
+    }
+
+    /** The zip that {@code torch.jit.save} would write for a parameter-free module. */
+    static byte[] archive(String className, String classBody) throws IOException {
+        String code = "class " + className + "(Module):\n"
+                + "  __parameters__ = []\n"
+                + "  __buffers__ = []\n"
+                + "  training : bool\n"
+                + classBody;
+        // pickle protocol 2 of: __torch__.<className> object with state {"training": True}
+        ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+        pickle.write(new byte[] {(byte) 0x80, 2});
+        pickle.writeBytes(("c__torch__\n" + className + "\nq\0)").getBytes(StandardCharsets.US_ASCII));
+        pickle.write(0x81); // NEWOBJ
+        pickle.writeBytes("}(X".getBytes(StandardCharsets.US_ASCII));
+        pickle.writeBytes(new byte[] {8, 0, 0, 0});
+        pickle.writeBytes("trainingq\1".getBytes(StandardCharsets.US_ASCII));
+        pickle.write(0x88); // NEWTRUE
+        pickle.writeBytes("ubq\2.".getBytes(StandardCharsets.US_ASCII));
+
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        String root = className.toLowerCase(java.util.Locale.ROOT) + "/";
+        try (ZipOutputStream z = new ZipOutputStream(zip)) {
+            storeEntry(z, root + "data.pkl", pickle.toByteArray());
+            storeEntry(z, root + "code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
+            storeEntry(z, root + "constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            storeEntry(z, root + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        return zip.toByteArray();
+    }
+
+    /** TorchScript reads entries uncompressed. */
+    private static void storeEntry(ZipOutputStream z, String name, byte[] data) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setCrc(crc.getValue());
+        z.putNextEntry(e);
+        z.write(data);
+        z.closeEntry();
+    }
+}

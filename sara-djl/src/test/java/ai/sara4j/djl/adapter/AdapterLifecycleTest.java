@@ -1,0 +1,315 @@
+package ai.sara4j.djl.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.safetensors.SafetensorsWriter;
+import ai.sara4j.djl.adapter.lora.LoraConfig;
+import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
+import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.djl.nn.Modules;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Injection, freezing, merge/unmerge, save/load and bad adapter folders on small DJL trees. */
+class AdapterLifecycleTest {
+    private static final Targets QV = Targets.names("q_proj", "v_proj");
+
+    static Stream<AdapterConfig> configs() {
+        return Stream.of(LoraConfig.of(QV, 4, 8), SaraConfig.of(QV).withThreshold(0.3),
+                MoSaraConfig.of(QV).withHeads(3));
+    }
+
+    @Test
+    void trainableCountsFollowEachMethodsFormula() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            InjectedAdapter lora = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(QV, 4, 8));
+            // q_proj IN→HIDDEN and v_proj HIDDEN→IN, twice: r·(in + out) each
+            assertEquals(4L * 4 * (TestNets.IN + TestNets.HIDDEN), lora.trainableCount());
+
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            InjectedAdapter sara = Adapters.inject(model, SaraConfig.of(QV).withThreshold(0.3));
+            long expected = 0;
+            for (Map.Entry<String, Integer> e : sara.ranks().entrySet()) {
+                expected += (long) e.getValue() * (TestNets.IN + TestNets.HIDDEN + 1); // U, λ, V
+                double[] sigma = WeightSvd.standard().singularValues(
+                        sara.layers().get(e.getKey()).baseWeight().getArray());
+                assertEquals(RankRule.rank(sigma, 0.3), e.getValue(), e.getKey());
+            }
+            assertEquals(expected, sara.trainableCount());
+
+            InjectedAdapter mo = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1),
+                    MoSaraConfig.of(QV).withHeads(3));
+            long moExpected = 0;
+            for (Map.Entry<String, AdapterLayer> e : mo.layers().entrySet()) {
+                int k = e.getValue().rank();
+                long out = e.getValue().baseWeight().getArray().getShape().get(0);
+                moExpected += 3L * k + out + k + 3; // m·k + out + k + m
+            }
+            assertEquals(moExpected, mo.trainableCount());
+            assertEquals(mo.trainableCount(), mo.trainableParameters().stream()
+                    .mapToLong(p -> p.getArray().size()).sum());
+        }
+    }
+
+    @Test
+    void injectionWrapsOnlyTargetsAndFreezesTheRest() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(Targets.regex(".*\\.0\\..*q_proj"), 2, 2));
+            assertEquals(java.util.List.of("model.layers.0.self_attn.q_proj"),
+                    java.util.List.copyOf(adapter.layers().keySet()));
+            assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdapterLayer);
+            long trainable = model.getParameters().values().stream().filter(Parameter::requiresGradient).count();
+            assertEquals(2, trainable);
+            assertThrows(IllegalStateException.class, () -> Adapters.inject(model, LoraConfig.of(QV, 2, 2)));
+            IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("k_proj"), 2, 2)));
+            assertTrue(none.getMessage().contains("k_proj"), none.getMessage());
+            IllegalArgumentException notLinear = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("self_attn"), 2, 2)));
+            assertTrue(notLinear.getMessage().contains("not a Linear"), notLinear.getMessage());
+        }
+    }
+
+    /** Mo-SARA's forward pass equals the paper's formula evaluated independently in Java doubles. */
+    @Test
+    void moSaraForwardMatchesFormula() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT64, 1);
+            InjectedAdapter adapter = Adapters.inject(model, MoSaraConfig.of(QV).withHeads(3).withDropout(0));
+            TestNets.randomise(adapter, 5);
+            String module = "model.layers.0.self_attn.q_proj";
+            AdapterLayer layer = adapter.layers().get(module);
+            NDArray x = TestNets.input(manager, DataType.FLOAT64, 6);
+            double[] got = TestNets.forward(layer, x, false).toDoubleArray();
+            double[] base = TestNets.forward(layer.base(), x, false).toDoubleArray();
+
+            int k = layer.rank();
+            int m = 3;
+            int out = TestNets.HIDDEN;
+            int in = TestNets.IN;
+            double[] xs = x.toDoubleArray();
+            double[] p = layer.tensors().get("mosara_P").getArray().toDoubleArray(); // out×k
+            double[] q = layer.tensors().get("mosara_Q").getArray().toDoubleArray(); // in×k
+            double[] lam = layer.tensors().get("mosara_lambda").getArray().toDoubleArray(); // m×k
+            double[] v = layer.tensors().get("mosara_v").getArray().toDoubleArray(); // out
+            double[] w1 = layer.tensors().get("mosara_router.w1").getArray().toDoubleArray(); // k
+            double[] w2 = layer.tensors().get("mosara_router.w2").getArray().toDoubleArray(); // m
+            for (int t = 0; t < xs.length / in; t++) {
+                double[] z = new double[k];
+                for (int j = 0; j < k; j++) {
+                    for (int i = 0; i < in; i++) {
+                        z[j] += xs[t * in + i] * q[i * k + j];
+                    }
+                }
+                double scalar = 0;
+                for (int j = 0; j < k; j++) {
+                    scalar += z[j] * w1[j];
+                }
+                double[] g = new double[m];
+                double norm = 0;
+                for (int h = 0; h < m; h++) {
+                    g[h] = Math.exp(scalar * w2[h]);
+                    norm += g[h];
+                }
+                for (int o = 0; o < out; o++) {
+                    double dy = 0;
+                    for (int j = 0; j < k; j++) {
+                        double s = 0;
+                        for (int h = 0; h < m; h++) {
+                            s += g[h] / norm * lam[h * k + j];
+                        }
+                        dy += z[j] * s * p[o * k + j];
+                    }
+                    assertEquals(base[t * out + o] + dy * v[o], got[t * out + o], 1e-12);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void mergeMatchesAndUnmergeRestores(AdapterConfig config) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            InjectedAdapter adapter = Adapters.inject(model, config);
+            TestNets.randomise(adapter, 9);
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            float[] unmerged = TestNets.forward(model, x, false).toFloatArray();
+            Map<String, float[]> before = baseWeights(adapter);
+            if (config instanceof MoSaraConfig) {
+                UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, adapter::merge);
+                assertTrue(e.getMessage().contains("router"), e.getMessage());
+                assertEquals(before.keySet(), baseWeights(adapter).keySet());
+                before.forEach((k, w) -> assertArrayEquals(w, baseWeights(adapter).get(k), k));
+                return;
+            }
+            adapter.merge();
+            assertTrue(adapter.layers().values().iterator().next().isMerged());
+            assertArrayEquals(unmerged, TestNets.forward(model, x, false).toFloatArray(), 1e-5f);
+            assertFalse(java.util.Arrays.equals(before.values().iterator().next(),
+                    baseWeights(adapter).values().iterator().next()), "merge changed the base weight");
+            adapter.unmerge();
+            before.forEach((k, w) -> assertArrayEquals(w, baseWeights(adapter).get(k), 1e-6f, k));
+            assertArrayEquals(unmerged, TestNets.forward(model, x, false).toFloatArray(), 1e-5f);
+        }
+    }
+
+    /** After optimizer steps on the adapter, every base parameter is bit-identical and the adapter has moved. */
+    @ParameterizedTest
+    @MethodSource("configs")
+    void trainingLeavesBaseWeightsBitIdentical(AdapterConfig config) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            Map<String, float[]> base = new HashMap<>();
+            model.getParameters().values().forEach(p -> base.put(p.getId(), p.getArray().toFloatArray()));
+            InjectedAdapter adapter = Adapters.inject(model, config);
+            Map<String, float[]> adapterBefore = new LinkedHashMap<>();
+            adapter.trainableParameters().forEach(p -> adapterBefore.put(p.getId(), p.getArray().toFloatArray()));
+            Optimizer adamW = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(1e-2f)).build();
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            for (int step = 0; step < 3; step++) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(TestNets.forward(model, x, true).square().sum());
+                }
+                TestNets.step(adamW, adapter.trainableParameters());
+            }
+            Map<String, Parameter> now = new HashMap<>();
+            model.getParameters().values().forEach(p -> now.put(p.getId(), p));
+            base.forEach((id, values) -> assertArrayEquals(values, now.get(id).getArray().toFloatArray(), 0f,
+                    now.get(id).getName()));
+            boolean moved = adapter.trainableParameters().stream()
+                    .anyMatch(p -> !java.util.Arrays.equals(adapterBefore.get(p.getId()), p.getArray().toFloatArray()));
+            assertTrue(moved, "the adapter trained");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void saveAndLoadReproduceOutputsExactly(AdapterConfig config, @TempDir Path tmp) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            InjectedAdapter adapter = Adapters.inject(model, config);
+            TestNets.randomise(adapter, 9);
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            float[] want = TestNets.forward(model, x, false).toFloatArray();
+            Path folder = tmp.resolve("adapter");
+            adapter.save(folder);
+            try (SafetensorsFile file = SafetensorsFile.open(folder.resolve(Adapters.WEIGHTS_FILE))) {
+                assertTrue(file.contains("base_model.model.model.layers.1.self_attn.v_proj."
+                        + adapter.layers().values().iterator().next().tensors().keySet().iterator().next()));
+            }
+
+            Block fresh = TestNets.build(manager, DataType.FLOAT32, 1);
+            InjectedAdapter loaded = Adapters.load(fresh, folder);
+            assertEquals(adapter.ranks(), loaded.ranks());
+            assertEquals(config.method(), loaded.config().method());
+            assertArrayEquals(want, TestNets.forward(fresh, x, false).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void badAdapterFoldersAreClearErrors(@TempDir Path tmp) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Path folder = tmp.resolve("sara");
+            Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), SaraConfig.of(QV).withThreshold(0.3))
+                    .save(folder);
+
+            // other shapes: a model whose rank_pattern-sized U no longer fits
+            PeftConfig config = PeftConfig.read(folder);
+            Map<String, Integer> ranks = new LinkedHashMap<>(config.rankPattern());
+            ranks.replaceAll((k, v) -> v + 1);
+            Path wrongRank = copy(folder, tmp.resolve("wrong-rank"));
+            config.rankPattern(ranks).write(wrongRank);
+            IOException shape = assertThrows(IOException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), wrongRank));
+            assertTrue(shape.getMessage().contains("sara_U") && shape.getMessage().contains("shape"),
+                    shape.getMessage());
+
+            // a missing tensor
+            Path missing = copy(folder, tmp.resolve("missing"));
+            String dropped = "base_model.model.model.layers.1.self_attn.v_proj.sara_V";
+            rewriteWithout(folder.resolve(Adapters.WEIGHTS_FILE), missing.resolve(Adapters.WEIGHTS_FILE), dropped);
+            IOException gone = assertThrows(IOException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), missing));
+            assertTrue(gone.getMessage().contains(dropped), gone.getMessage());
+
+            // an unknown method
+            Path unknown = copy(folder, tmp.resolve("unknown"));
+            PeftConfig other = PeftConfig.read(folder);
+            other.extensionOrCreate().put("method", "vera");
+            other.write(unknown);
+            IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), unknown));
+            assertTrue(method.getMessage().contains("vera") && method.getMessage().contains(PeftConfig.FILE_NAME),
+                    method.getMessage());
+
+            // targets that do not exist in the model
+            Path otherTargets = copy(folder, tmp.resolve("targets"));
+            PeftConfig.read(folder).targetModules(Targets.names("k_proj")).write(otherTargets);
+            assertThrows(IllegalArgumentException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), otherTargets));
+
+            // no weights file
+            Path noWeights = copy(folder, tmp.resolve("no-weights"));
+            Files.delete(noWeights.resolve(Adapters.WEIGHTS_FILE));
+            IOException noFile = assertThrows(IOException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), noWeights));
+            assertTrue(noFile.getMessage().contains(Adapters.WEIGHTS_FILE), noFile.getMessage());
+        }
+    }
+
+    private static Map<String, float[]> baseWeights(InjectedAdapter adapter) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        adapter.layers().forEach((k, l) -> out.put(k, l.baseWeight().getArray().toFloatArray()));
+        return out;
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
+
+    private static void rewriteWithout(Path source, Path target, String dropped) throws IOException {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        try (SafetensorsFile file = SafetensorsFile.open(source)) {
+            for (String name : file.tensors().keySet()) {
+                if (!name.equals(dropped)) {
+                    writer.addFloats(name, file.info(name).shape(), file.readFloats(name));
+                }
+            }
+        }
+        Files.delete(target);
+        writer.write(target);
+    }
+}

@@ -1,0 +1,11 @@
+package ai.sara4j.examples;
+
+import picocli.CommandLine.Command;
+
+/** {@code ./sara bench}: speed and memory measurements, printed as JSON. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks (JSON output): engine SVD, training step.",
+        subcommands = {BenchSvdCommand.class})
+final class BenchCommand {}

@@ -1,0 +1,143 @@
+package ai.sara4j.examples;
+
+import ai.djl.ndarray.types.DataType;
+import ai.sara4j.core.rank.BudgetMatcher;
+import ai.sara4j.core.rank.Method;
+import ai.sara4j.core.rank.RankPlan;
+import ai.sara4j.core.rank.RankPlanner;
+import ai.sara4j.core.rank.Spectrum;
+import ai.sara4j.core.safetensors.Checkpoint;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.svd.EngineSingularValues;
+import ai.sara4j.djl.svd.EngineSvd;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./sara plan}: the rank of every target module of a checkpoint under a method, and its parameter cost. */
+@Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Rank plan of a Hugging Face checkpoint: k per target module (SARA's rule on the singular"
+                + " values, or a fixed r), trainable parameters, totals.")
+final class PlanCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Checkpoint folder (config.json + safetensors).")
+    Path model;
+
+    @Option(names = "--method", defaultValue = "sara", description = "sara, mosara, lora, sora or edora (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @ArgGroup(exclusive = true)
+    RankChoice rank = new RankChoice();
+
+    static final class RankChoice {
+        @Option(names = "--threshold", description = "SARA/Mo-SARA: share of the singular-value sum that k must reach, in (0, 1].")
+        Double threshold;
+
+        @Option(names = "--match-lora-r", description = "SARA/Mo-SARA: pick the threshold whose trainable count is closest to LoRA with this r on the same targets.")
+        Integer matchLoraR;
+
+        @Option(names = "--r", description = "LoRA/SoRA/EDoRA rank (default 8).")
+        Integer r;
+    }
+
+    @Option(names = "--heads", defaultValue = "5", description = "Mo-SARA: number m of singular-value vectors (default ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--targets", defaultValue = "q_proj,v_proj",
+            description = "Target modules: comma-separated names (PEFT rule: a module matches when its path equals or ends with .name), or re:REGEX (default ${DEFAULT-VALUE}).")
+    String targets;
+
+    @Option(names = "--json", description = "Print the plan as JSON.")
+    boolean json;
+
+    @Option(names = "--chart", description = "Draw k per layer, one line per target kind (.png or .svg).")
+    Path chart;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "Where the SVD runs: cpu, gpu or auto (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--svd-precision", defaultValue = "fp64",
+            description = "fp64 (reproduces a float64 SVD exactly) or fp32 (faster on GPUs) (default ${DEFAULT-VALUE}).")
+    String svdPrecision;
+
+    @Option(names = "--svd-algorithm", defaultValue = "svd", description = "svd or gram (default ${DEFAULT-VALUE}).")
+    String svdAlgorithm;
+
+    @Override
+    public Integer call() throws Exception {
+        Method m = Method.parse(method);
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
+            RankPlanner planner = RankPlanner.of(checkpoint, TargetMatcher.parse(targets),
+                    CheckpointLayouts.storedInByOut(model));
+            RankPlan plan = plan(m, planner, checkpoint);
+            if (json) {
+                System.out.println(plan.toJson());
+            } else {
+                System.out.println(plan.toTable());
+            }
+            if (chart != null) {
+                drawChart(plan, chart);
+                if (!json) {
+                    System.out.println("chart: " + chart.toAbsolutePath());
+                }
+            }
+        }
+        return 0;
+    }
+
+    private RankPlan plan(Method m, RankPlanner planner, Checkpoint checkpoint) throws Exception {
+        if (!m.usesThreshold()) {
+            if (rank.threshold != null || rank.matchLoraR != null) {
+                throw new IllegalArgumentException("--threshold and --match-lora-r apply to sara and mosara; "
+                        + m.cliName() + " takes --r");
+            }
+            return planner.fixedRank(m, rank.r == null ? 8 : rank.r);
+        }
+        if (rank.r != null) {
+            throw new IllegalArgumentException("--r applies to lora, sora and edora; " + m.cliName()
+                    + " takes --threshold or --match-lora-r");
+        }
+        if (rank.threshold == null && rank.matchLoraR == null) {
+            throw new IllegalArgumentException(m.cliName() + " needs --threshold T or --match-lora-r R");
+        }
+        Map<String, Spectrum> spectra = planner.spectra(singularValues());
+        if (rank.threshold != null) {
+            return planner.byThreshold(m, rank.threshold, heads, spectra);
+        }
+        long budget = planner.fixedRank(Method.LORA, rank.matchLoraR).trainable();
+        return BudgetMatcher.match(planner, m, heads, spectra, budget).plan();
+    }
+
+    private EngineSingularValues singularValues() {
+        DataType precision = switch (svdPrecision) {
+            case "fp64" -> DataType.FLOAT64;
+            case "fp32" -> DataType.FLOAT32;
+            default -> throw new IllegalArgumentException("--svd-precision must be fp64 or fp32, not '" + svdPrecision + "'");
+        };
+        EngineSvd.Algorithm algorithm = switch (svdAlgorithm) {
+            case "svd" -> EngineSvd.Algorithm.SVD;
+            case "gram" -> EngineSvd.Algorithm.GRAM;
+            default -> throw new IllegalArgumentException("--svd-algorithm must be svd or gram, not '" + svdAlgorithm + "'");
+        };
+        return new EngineSingularValues(Engines.device(device), precision, algorithm, 1L << 30);
+    }
+
+    /** k per layer, one line per target kind, like the SARA paper's Figure 2. */
+    static void drawChart(RankPlan plan, Path out) throws java.io.IOException {
+        Map<String, Charts.Series> series = new LinkedHashMap<>();
+        for (Map.Entry<String, SortedMap<Integer, Integer>> kind : plan.ranksByKind().entrySet()) {
+            double[] x = kind.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+            double[] y = kind.getValue().values().stream().mapToDouble(Integer::doubleValue).toArray();
+            series.put(kind.getKey(), new Charts.Series(x, y));
+        }
+        if (series.isEmpty()) {
+            throw new IllegalArgumentException("--chart: no target module has a layer index to plot");
+        }
+        String title = plan.method().cliName() + (plan.threshold() != null ? " threshold " + plan.threshold() : " r " + plan.r());
+        Charts.lines(out, "Rank per layer (" + title + ")", "layer", "rank k", series);
+    }
+}
