@@ -154,8 +154,22 @@ public abstract class AdapterLayer extends AbstractBlock {
         return manager().zeros(new Shape(shape), adapterType);
     }
 
+    /**
+     * A copy of {@code value} in the adapter dtype, owned by the adapter's manager. The copy is made through
+     * {@code duplicate()} (a clone): results of TorchScript modules such as the engine SVD are inference tensors,
+     * which autograd refuses to use or update in place.
+     */
+    protected final NDArray adopt(NDArray value) {
+        NDArray copy;
+        try (NDArray clone = value.duplicate()) {
+            copy = clone.toType(adapterType, true);
+        }
+        copy.attach(manager());
+        return copy;
+    }
+
     /** An adapter-dtype array from float64 values. */
-    protected final NDArray fromDoubles(double[] values, long... shape) {
+    private NDArray fromDoubles(double[] values, long... shape) {
         NDManager m = manager();
         return adapterType == DataType.FLOAT64
                 ? m.create(values, new Shape(shape))

@@ -16,13 +16,15 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.core.rank.RankRule;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.svd.EngineSvd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Injection, freezing, merge/unmerge, save/load and bad adapter folders on small DJL trees. */
 class AdapterLifecycleTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     static Stream<AdapterConfig> configs() {
         return Stream.of(LoraConfig.of(QV, 4, 8), SaraConfig.of(QV).withThreshold(0.3),
@@ -56,9 +58,11 @@ class AdapterLifecycleTest {
             long expected = 0;
             for (Map.Entry<String, Integer> e : sara.ranks().entrySet()) {
                 expected += (long) e.getValue() * (TestNets.IN + TestNets.HIDDEN + 1); // U, λ, V
-                double[] sigma = WeightSvd.standard().singularValues(
-                        sara.layers().get(e.getKey()).baseWeight().getArray());
-                assertEquals(RankRule.rank(sigma, 0.3), e.getValue(), e.getKey());
+                try (EngineSvd svd = EngineSvd.create(manager);
+                        NDArray sigma = svd.singularValues(sara.layers().get(e.getKey()).baseWeight().getArray()
+                                .toType(DataType.FLOAT64, true))) {
+                    assertEquals(new RankRule(0.3).rank(e.getKey(), sigma.toDoubleArray()), e.getValue(), e.getKey());
+                }
             }
             assertEquals(expected, sara.trainableCount());
 
@@ -80,7 +84,7 @@ class AdapterLifecycleTest {
     void injectionWrapsOnlyTargetsAndFreezesTheRest() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(Targets.regex(".*\\.0\\..*q_proj"), 2, 2));
+            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(TargetMatcher.regex(".*\\.0\\..*q_proj"), 2, 2));
             assertEquals(java.util.List.of("model.layers.0.self_attn.q_proj"),
                     java.util.List.copyOf(adapter.layers().keySet()));
             assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdapterLayer);
@@ -88,10 +92,10 @@ class AdapterLifecycleTest {
             assertEquals(2, trainable);
             assertThrows(IllegalStateException.class, () -> Adapters.inject(model, LoraConfig.of(QV, 2, 2)));
             IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
-                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("k_proj"), 2, 2)));
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(TargetMatcher.names("k_proj"), 2, 2)));
             assertTrue(none.getMessage().contains("k_proj"), none.getMessage());
             IllegalArgumentException notLinear = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
-                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("self_attn"), 2, 2)));
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(TargetMatcher.names("self_attn"), 2, 2)));
             assertTrue(notLinear.getMessage().contains("not a Linear"), notLinear.getMessage());
         }
     }
@@ -271,7 +275,7 @@ class AdapterLifecycleTest {
 
             // targets that do not exist in the model
             Path otherTargets = copy(folder, tmp.resolve("targets"));
-            PeftConfig.read(folder).targetModules(Targets.names("k_proj")).write(otherTargets);
+            PeftConfig.read(folder).targetModules(TargetMatcher.names("k_proj")).write(otherTargets);
             assertThrows(IllegalArgumentException.class,
                     () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), otherTargets));
 
