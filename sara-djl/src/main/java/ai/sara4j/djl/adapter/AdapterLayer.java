@@ -34,8 +34,9 @@ public abstract class AdapterLayer extends AbstractBlock {
     private boolean merged;
 
     protected AdapterLayer(Linear base, double dropout) {
-        if (!base.isInitialized()) {
-            throw new IllegalArgumentException("the base Linear must be initialised before an adapter wraps it");
+        Parameter weight = base.getParameters().get("weight");
+        if (weight == null || !weight.isInitialized()) {
+            throw new IllegalArgumentException("the base Linear must have its weight before an adapter wraps it");
         }
         this.base = addChildBlock("base_layer", base);
         this.dropout = (float) dropout;
@@ -211,6 +212,6 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        // The base is initialised already (checked in the constructor) and adapter tensors have values.
+        // The base weight exists (checked in the constructor) and adapter tensors have values.
     }
 }
