@@ -100,6 +100,41 @@ class AdapterLifecycleTest {
         }
     }
 
+    /** Dropout acts on the adapter input only, and only in training. */
+    @Test
+    void dropoutActsOnTheAdapterPathInTrainingOnly() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            float[] base = TestNets.forward(model, x, true).toFloatArray();
+            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(QV, 4, 8).withDropout(0.5));
+            // B = 0: the adapter adds nothing, so dropout must not change the output (the base path is not dropped)
+            assertArrayEquals(base, TestNets.forward(model, x, true).toFloatArray(), 0f);
+            TestNets.randomise(adapter, 9);
+            float[] inference = TestNets.forward(model, x, false).toFloatArray();
+            assertArrayEquals(inference, TestNets.forward(model, x, false).toFloatArray(), 0f);
+            assertFalse(java.util.Arrays.equals(inference, TestNets.forward(model, x, true).toFloatArray()));
+        }
+    }
+
+    /** An FP16 base keeps FP32 adapter parameters; the output stays FP16 and close to the FP32 computation. */
+    @Test
+    void fp16BaseTrainsFp32Adapter() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block reference = TestNets.build(manager, DataType.FLOAT32, 1);
+            Block half = TestNets.build(manager, DataType.FLOAT16, 1);
+            InjectedAdapter ref = Adapters.inject(reference, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            InjectedAdapter adapter = Adapters.inject(half, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            adapter.trainableParameters().forEach(p -> assertEquals(DataType.FLOAT32, p.getArray().getDataType()));
+            assertEquals(ref.ranks(), adapter.ranks());
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            NDArray y = TestNets.forward(half, x.toType(DataType.FLOAT16, false), false);
+            assertEquals(DataType.FLOAT16, y.getDataType());
+            assertArrayEquals(TestNets.forward(reference, x, false).toFloatArray(),
+                    y.toType(DataType.FLOAT32, false).toFloatArray(), 2e-2f);
+        }
+    }
+
     /** Mo-SARA's forward pass equals the paper's formula evaluated independently in Java doubles. */
     @Test
     void moSaraForwardMatchesFormula() {
