@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks (JSON output): engine SVD, training step.",
-        subcommands = {BenchSvdCommand.class})
+        subcommands = {BenchSvdCommand.class, BenchTrainCommand.class})
 final class BenchCommand {}

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * falls over 50 AdamW steps at the paper's learning rates.
  */
 class AdapterTrainingTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     record Case(AdapterConfig config, float learningRate) {
         @Override

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@link AdapterMethod#configure}: the papers' defaults, the user's values, and options a method refuses. */
 class ConfigureTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     private static AdapterOptions options(Optional<Integer> r, Optional<Double> alpha, Optional<Double> threshold,
             Optional<Integer> heads, Map<String, String> extra) {

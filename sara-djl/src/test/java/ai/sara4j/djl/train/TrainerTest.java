@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.sara4j.core.peft.Targets;
 import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
+import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.InjectedAdapter;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The training loop on the real tinystories-656k model with E2E lines: same seed → same loss curve; a run stopped
- * after its checkpoint and resumed ends with the same adapter tensors and metrics lines as an uninterrupted run; the
- * loss falls.
+ * after its checkpoint and resumed ends with the same adapter tensors and metrics lines as an uninterrupted run (the
+ * falling loss of every method is checked by TinyStoriesAdapterTest).
  */
 class TrainerTest {
     private static final long EOS = 2;
@@ -54,7 +54,7 @@ class TrainerTest {
             Consumer<StepMetrics> listener) throws IOException {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
                 TrainingRun folder = TrainingRun.open(run)) {
-            AdapterOptions adapterOptions = new AdapterOptions(Targets.names("q_proj", "v_proj", "down_proj"),
+            AdapterOptions adapterOptions = new AdapterOptions(TargetMatcher.names("q_proj", "v_proj", "down_proj"),
                     Optional.of(4), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(), Optional.of(0.1),
                     Optional.empty(), 7, Map.of());
             InjectedAdapter adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
@@ -118,16 +118,5 @@ class TrainerTest {
         assertEquals(4, resumed.steps());
         assertEquals(straight, lossLines(c));
         assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
-    }
-
-    @Test
-    void lossFallsOnE2eLines(@TempDir Path tmp) throws IOException {
-        List<List<String>> data = e2eLines(16);
-        List<Double> losses = new ArrayList<>();
-        train(tmp, TrainingOptions.defaults(1e-2).withBatch(4, 1).withWarmup(2).withMaxSteps(16), false, data,
-                m -> losses.add(m.loss()));
-        double first = (losses.get(0) + losses.get(1) + losses.get(2) + losses.get(3)) / 4;
-        double last = (losses.get(12) + losses.get(13) + losses.get(14) + losses.get(15)) / 4;
-        assertTrue(last < 0.7 * first, "loss " + losses);
     }
 }

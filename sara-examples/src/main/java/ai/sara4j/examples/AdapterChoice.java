@@ -1,0 +1,105 @@
+package ai.sara4j.examples;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.sara4j.core.rank.BudgetMatcher;
+import ai.sara4j.core.rank.Method;
+import ai.sara4j.core.rank.RankPlanner;
+import ai.sara4j.core.safetensors.Checkpoint;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.AdapterMethods;
+import ai.sara4j.djl.adapter.AdapterOptions;
+import ai.sara4j.djl.svd.EngineSingularValues;
+import ai.sara4j.djl.svd.EngineSvd;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/**
+ * The adapter options shared by {@code finetune} and {@code bench train}: method, rank or threshold, targets and
+ * method-specific options, turned into the method's config by {@code AdapterMethod.configure} (which applies the
+ * papers' defaults and refuses options the method does not take).
+ */
+final class AdapterChoice {
+    private static final Logger LOG = LoggerFactory.getLogger(AdapterChoice.class);
+
+    @Option(names = "--method", defaultValue = "sara", description = "lora, sara, mosara, sora or edora (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--r", description = "LoRA/SoRA/EDoRA rank (LoRA default 10, the SARA paper's baseline).")
+    Integer r;
+
+    @Option(names = "--alpha", description = "LoRA/SoRA/EDoRA alpha, scaling alpha/r (LoRA default 2r).")
+    Double alpha;
+
+    @ArgGroup(exclusive = true)
+    RankChoice rank = new RankChoice();
+
+    static final class RankChoice {
+        @Option(names = "--threshold", description = "SARA/Mo-SARA: share of the singular-value sum k must reach (defaults 0.01 / 0.5).")
+        Double threshold;
+
+        @Option(names = "--match-lora-r", description = "SARA/Mo-SARA: per-module ranks whose trainable count is closest to LoRA rank R on the same targets.")
+        Integer matchLoraR;
+    }
+
+    @Option(names = "--heads", description = "Mo-SARA: parallel singular-value vectors (default 5).")
+    Integer heads;
+
+    @Option(names = "--init", description = "Initialisation variant (SARA: random or zero).")
+    String init;
+
+    @Option(names = "--dropout", description = "Adapter input dropout (default 0.05, the paper's).")
+    Double dropout;
+
+    @Option(names = "--targets", defaultValue = "q_proj,v_proj",
+            description = "Target modules: comma-separated names (PEFT rule) or re:REGEX (default ${DEFAULT-VALUE}, the paper's).")
+    String targets;
+
+    @Option(names = "--method-option", paramLabel = "KEY=VALUE", description = "Method-specific option, repeatable (e.g. use_rslora=true for LoRA).")
+    Map<String, String> extra = new LinkedHashMap<>();
+
+    /**
+     * The method's configuration. {@code --match-lora-r} needs the checkpoint folder {@code model} (its singular
+     * values, computed on {@code device}); without a folder it is an error.
+     */
+    AdapterConfig config(Path model, Device device, long seed) throws IOException {
+        TargetMatcher matcher = TargetMatcher.parse(targets);
+        Map<String, Integer> ranks = Map.of();
+        if (rank.matchLoraR != null) {
+            ranks = matchedRanks(model, device, matcher);
+        }
+        AdapterOptions options = new AdapterOptions(matcher, Optional.ofNullable(r), Optional.ofNullable(alpha),
+                Optional.ofNullable(rank.threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
+                Optional.ofNullable(init), seed, extra);
+        return AdapterMethods.byName(method).configure(options);
+    }
+
+    private Map<String, Integer> matchedRanks(Path model, Device device, TargetMatcher matcher) throws IOException {
+        Method m = Method.parse(method);
+        if (!m.usesThreshold()) {
+            throw new IllegalArgumentException("--match-lora-r applies to sara and mosara, not " + method);
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("--match-lora-r needs --model (the singular values of a checkpoint)");
+        }
+        int headCount = heads == null ? 5 : heads;
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
+            RankPlanner planner = RankPlanner.of(checkpoint, matcher, CheckpointLayouts.storedInByOut(model));
+            EngineSingularValues values = new EngineSingularValues(device, DataType.FLOAT64, EngineSvd.Algorithm.SVD,
+                    1L << 30);
+            BudgetMatcher.Match match = BudgetMatcher.matchLora(planner, m, headCount, planner.spectra(values),
+                    rank.matchLoraR);
+            LOG.info("--match-lora-r {}: threshold {} gives {} trainable parameters", rank.matchLoraR,
+                    match.threshold(), match.plan().trainable());
+            return match.plan().ranks();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package ai.sara4j.examples;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.util.cuda.CudaUtils;
+import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.Adapters;
+import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.model.CausalLM;
+import ai.sara4j.djl.model.ModelLoader;
+import ai.sara4j.djl.model.ModelPresets;
+import ai.sara4j.djl.train.StepMetrics;
+import ai.sara4j.djl.train.Trainer;
+import ai.sara4j.djl.train.TrainingOptions;
+import ai.sara4j.djl.train.TrainingRun;
+import ai.sara4j.djl.train.data.TokenizedDataset;
+import ai.sara4j.djl.train.data.TrainingExample;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./sara bench train}: speed and memory of SARA4J's training loop ({@link Trainer}: forward, backward, clipping,
+ * AdamW) on random token batches, for a checkpoint or a named model shape with random weights.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Training-step benchmark: tokens/s, median step time, adapter set-up time, trainable count, peak memory.")
+final class BenchTrainCommand implements Callable<Integer> {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    ModelChoice source;
+
+    static final class ModelChoice {
+        @Option(names = "--model", description = "Hugging Face model folder.")
+        Path model;
+
+        @Option(names = "--shape", description = "Random weights of a named shape: llama-7b, llama-13b, tinyllama-1.1b, gpt-j-6b, gpt2.")
+        String shape;
+    }
+
+    @Mixin
+    AdapterChoice adapterChoice;
+
+    @Option(names = "--batch-size", defaultValue = "4", description = "Sequences per step (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--seq-len", defaultValue = "128", description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
+    int seqLen;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup-steps", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--dtype", description = "fp32 or fp16 base weights (default: fp16 on a GPU, fp32 on CPU).")
+    String dtype;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random weights, tokens and adapter (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print JSON (the default output is JSON too, indented).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Device dev = device.device();
+        DataType type = dtype == null ? ModelLoader.workingType(dev)
+                : Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT16);
+        Path runFolder = Files.createTempDirectory("sara-bench-train");
+        try (NDManager manager = NDManager.newBaseManager(dev)) {
+            CausalLM model = source.model != null ? ModelLoader.load(source.model, manager, type)
+                    : ModelLoader.random(ModelPresets.get(source.shape), manager, type, seed);
+            long initStart = System.nanoTime();
+            AdapterConfig config = adapterChoice.config(source.model, dev, seed);
+            InjectedAdapter adapter = Adapters.inject(model, config);
+            double initSeconds = (System.nanoTime() - initStart) / 1e9;
+            TokenizedDataset data = randomTokens(model.config().vocabSize());
+            TrainingOptions options = TrainingOptions.defaults(1e-4).withBatch(batchSize, 1).withWarmup(0)
+                    .withMaxSteps(warmupSteps + steps).withSeed(seed);
+            List<Double> stepMs = new ArrayList<>();
+            long[] rssAfterWarmup = {0};
+            try (TrainingRun run = TrainingRun.open(runFolder)) {
+                new Trainer(model, adapter, data, options, List.of(), 0).train(run, false, (StepMetrics m) -> {
+                    if (m.step() == warmupSteps) {
+                        rssAfterWarmup[0] = procStatus("VmRSS");
+                    } else if (m.step() > warmupSteps) {
+                        stepMs.add(1000.0 * batchSize * seqLen / m.tokensPerSecond());
+                    }
+                });
+            }
+            double median = median(stepMs);
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("model", source.model != null ? source.model.toString() : source.shape);
+            out.put("method", config.method());
+            out.put("device", dev.toString());
+            out.put("dtype", type.toString().toLowerCase(java.util.Locale.ROOT));
+            out.put("batch_size", batchSize);
+            out.put("seq_len", seqLen);
+            out.put("steps", steps);
+            out.put("tokens_per_s", batchSize * seqLen / (median / 1000));
+            out.put("step_ms", median);
+            out.put("init_s", initSeconds);
+            out.put("trainable", adapter.trainableCount());
+            if (dev.isGpu()) {
+                // device memory in use at the end (DJL exposes no allocator peak); the base weights dominate it
+                out.put("peak_memory_bytes", CudaUtils.getGpuMemory(dev).getUsed());
+                out.put("peak_memory_kind", "gpu_used_at_end");
+            } else {
+                out.put("peak_memory_bytes", procStatus("VmHWM"));
+                out.put("peak_memory_kind", "process_rss_peak");
+            }
+            out.put("rss_after_warmup_bytes", rssAfterWarmup[0]);
+            out.put("rss_end_bytes", procStatus("VmRSS"));
+            System.out.println(Json.MAPPER.writeValueAsString(out));
+        } finally {
+            AtomicFiles.deleteRecursively(runFolder);
+        }
+        return 0;
+    }
+
+    /** {@code batchSize} random sequences of {@code seqLen} tokens, every position a target (no prompt). */
+    private TokenizedDataset randomTokens(int vocab) {
+        Random random = new Random(seed);
+        List<TrainingExample> examples = new ArrayList<>();
+        for (int i = 0; i < batchSize; i++) {
+            long[] ids = new long[seqLen];
+            for (int t = 0; t < seqLen; t++) {
+                ids[t] = random.nextInt(vocab);
+            }
+            examples.add(new TrainingExample(ids, ids.clone()));
+        }
+        return new TokenizedDataset(examples, 0, 0, seqLen);
+    }
+
+    /** A {@code kB} field of /proc/self/status in bytes (0 where there is none, e.g. not Linux). */
+    static long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return 1024 * Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("--steps must be >= 1");
+        }
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,190 @@
+package ai.sara4j.examples;
+
+import ai.djl.Device;
+import ai.sara4j.core.data.DataFormat;
+import ai.sara4j.core.data.Example;
+import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.Adapters;
+import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.train.StepHook;
+import ai.sara4j.djl.train.StepMetrics;
+import ai.sara4j.djl.train.Trainer;
+import ai.sara4j.djl.train.TrainingOptions;
+import ai.sara4j.djl.train.TrainingRun;
+import ai.sara4j.djl.train.data.ExampleTokenizer;
+import ai.sara4j.djl.train.data.TokenizedDataset;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ./sara finetune}: trains an adapter on LLM-Adapters JSON or E2E data and writes a run folder. */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Fine-tune an adapter (AdamW, linear warm-up/decay, global-norm clipping) and write RUN/adapter,"
+                + " RUN/metrics.jsonl, RUN/loss.png and checkpoints; --resume continues a stopped run exactly.")
+final class FinetuneCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(FinetuneCommand.class);
+    /** The SARA paper's learning rates (Table 5, LLaMA-7B maths). */
+    static final Map<String, Double> PAPER_LEARNING_RATES = Map.of("lora", 3e-4, "sara", 3e-3, "mosara", 3e-2);
+
+    @Option(names = "--model", required = true, description = "Hugging Face model folder.")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Training data: LLM-Adapters JSON or E2E lines (mr||text).")
+    Path data;
+
+    @Option(names = "--format", description = "alpaca or e2e (default: alpaca for .json files, else e2e).")
+    String format;
+
+    @Mixin
+    AdapterChoice adapterChoice;
+
+    @ArgGroup(exclusive = true)
+    Length length = new Length();
+
+    static final class Length {
+        @Option(names = "--epochs", description = "Passes over the data (default 3).")
+        Integer epochs;
+
+        @Option(names = "--max-steps", description = "Optimizer updates to run instead of epochs.")
+        Long maxSteps;
+    }
+
+    @Option(names = "--lr", description = "Peak learning rate (default: the paper's, 3e-4 LoRA, 3e-3 SARA, 3e-2 Mo-SARA).")
+    Double lr;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Examples per micro-batch (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per update (default ${DEFAULT-VALUE}).")
+    int gradAccum;
+
+    @Option(names = "--max-len", defaultValue = "256", description = "Longest sequence; longer ones lose the end of their target, counted and reported (default ${DEFAULT-VALUE}).")
+    int maxLen;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up updates (default ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Global-norm clipping, 0 for none (default ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Adapter initialisation, data order and dropout (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--save-every", defaultValue = "200", description = "Checkpoint every N updates, 0 for only at the end (default ${DEFAULT-VALUE}).")
+    long saveEvery;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--out", required = true, description = "Run folder.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Device dev = device.device();
+        double learningRate = lr != null ? lr : paperLearningRate(adapterChoice.method);
+        DataFormat dataFormat = format == null ? DataFormat.detect(data) : DataFormat.parse(format);
+        List<Example> examples = dataFormat.trainingExamples(data);
+        try (LanguageModel lm = LanguageModel.load(model, dev); TrainingRun run = TrainingRun.open(out)) {
+            long eos = lm.model().config().eosTokenIds().stream().findFirst().orElseThrow(() ->
+                    new IllegalArgumentException(model + "/config.json: no eos_token_id; the target needs an EOS"));
+            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, maxLen)
+                    .tokenize(examples.stream().map(Example::prompt).toList(),
+                            examples.stream().map(Example::target).toList());
+            System.err.printf(Locale.ROOT, "data: %d examples from %s, %d truncated at --max-len %d, %d dropped"
+                    + " (prompt alone too long)%n", examples.size(), data, tokens.truncated(), maxLen, tokens.dropped());
+            AdapterConfig config = adapterChoice.config(model, dev, seed);
+            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            System.err.printf(Locale.ROOT, "%s: %d trainable parameters on %d modules%n", config.method(),
+                    adapter.trainableCount(), adapter.layers().size());
+            TrainingOptions options = new TrainingOptions(learningRate, length.epochs == null ? 3 : length.epochs,
+                    length.maxSteps == null ? 0 : length.maxSteps, batchSize, gradAccum, warmup, weightDecay,
+                    maxGradNorm, seed, saveEvery, dev.isGpu());
+            Trainer.Result result;
+            try (ProgressBar bar = progressBar()) {
+                result = new Trainer(lm.model(), adapter, tokens, options, stepHooks(adapter), eos)
+                        .train(run, resume, m -> show(bar, m));
+            }
+            writeCharts(run);
+            System.err.printf(Locale.ROOT, "done: %d updates (%d skipped), final loss %.4f, %.0f tokens/s%n",
+                    result.steps(), result.skipped(), result.finalLoss(), result.tokens() / result.seconds());
+            System.out.println("adapter: " + out.resolve(TrainingRun.ADAPTER).toAbsolutePath());
+            System.out.println("metrics: " + out.resolve(TrainingRun.METRICS_FILE).toAbsolutePath());
+            System.out.println("loss chart: " + out.resolve("loss.png").toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /**
+     * The method's after-update work (SoRA's proximal step). Integration point: becomes {@code adapter.stepHooks()}
+     * when the SoRA/EDoRA branch, which adds it, is merged; LoRA, SARA and Mo-SARA have none.
+     */
+    static List<StepHook> stepHooks(InjectedAdapter adapter) {
+        return List.of();
+    }
+
+    static double paperLearningRate(String method) {
+        Double value = PAPER_LEARNING_RATES.get(method);
+        if (value == null) {
+            throw new IllegalArgumentException("no paper learning rate for method " + method + "; pass --lr");
+        }
+        return value;
+    }
+
+    private static ProgressBar progressBar() {
+        return new ProgressBarBuilder().setTaskName("train").setStyle(ProgressBarStyle.ASCII).setInitialMax(1)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" steps", 1).build();
+    }
+
+    private static void show(ProgressBar bar, StepMetrics m) {
+        bar.maxHint(m.totalSteps());
+        bar.stepTo(m.step());
+        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f lr %.2e %.0f tok/s", m.loss(), m.learningRate(),
+                m.tokensPerSecond()));
+    }
+
+    /** {@code RUN/loss.png}, and {@code RUN/rank.png} when step hooks report ranks (SoRA's live rank). */
+    static void writeCharts(TrainingRun run) throws java.io.IOException {
+        List<JsonNode> lines = run.readMetrics();
+        double[] steps = lines.stream().mapToDouble(l -> l.path("step").asDouble()).toArray();
+        double[] losses = lines.stream().mapToDouble(l -> l.path("loss").asDouble()).toArray();
+        Charts.lines(run.folder().resolve("loss.png"), "Training loss", "step", "loss",
+                Map.of("loss", new Charts.Series(steps, losses)));
+        Map<String, Charts.Series> ranks = new LinkedHashMap<>();
+        if (!lines.isEmpty()) {
+            for (Iterator<String> names = lines.get(lines.size() - 1).fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (name.contains("rank")) {
+                    double[] values = lines.stream().mapToDouble(l -> l.path(name).asDouble()).toArray();
+                    ranks.put(name, new Charts.Series(steps, values));
+                }
+            }
+        }
+        if (!ranks.isEmpty()) {
+            Charts.lines(run.folder().resolve("rank.png"), "Live rank", "step", "rank", ranks);
+        }
+        LOG.debug("charts written to {}", run.folder());
+    }
+}

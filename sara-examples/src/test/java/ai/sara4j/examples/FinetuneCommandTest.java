@@ -1,0 +1,62 @@
+package ai.sara4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.testing.SharedData;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./sara finetune} and {@code ./sara bench train} end to end on tinystories-656k. */
+class FinetuneCommandTest {
+
+    @Test
+    void finetuneWritesAdapterMetricsChartAndResumes(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("train.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 12));
+        Path run = tmp.resolve("run");
+        String[] args = {"finetune", "--model", SharedData.tinyStories().toString(), "--data", data.toString(),
+                "--method", "sara", "--threshold", "0.2", "--targets", "q_proj,v_proj", "--max-steps", "3",
+                "--batch-size", "4", "--max-len", "48", "--warmup", "1", "--save-every", "2", "--out", run.toString()};
+        CliRunner.Result r = CliRunner.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("12 examples"), r.err());
+        assertTrue(r.err().contains("truncated at --max-len 48"), r.err());
+        assertTrue(Files.isRegularFile(run.resolve("loss.png")));
+        assertEquals("SARA", PeftConfig.read(run.resolve("adapter")).peftType());
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertEquals(3, lines.size());
+        JsonNode last = Json.MAPPER.readTree(lines.get(2));
+        assertEquals(3, last.get("step").asInt());
+        for (String field : List.of("epoch", "loss", "lr", "grad_norm", "tokens", "tokens_per_s", "skipped")) {
+            assertTrue(last.has(field), field + " in " + last);
+        }
+        assertTrue(Files.isDirectory(run.resolve("checkpoints/step-000003")));
+
+        CliRunner.Result again = CliRunner.run(args);
+        assertEquals(1, again.exitCode());
+        assertTrue(again.err().contains("--resume"), again.err());
+        CliRunner.Result wrongOption = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(),
+                "--data", data.toString(), "--method", "lora", "--threshold", "0.1", "--out", tmp.resolve("x").toString());
+        assertEquals(1, wrongOption.exitCode());
+        assertTrue(wrongOption.err().contains("lora does not take threshold"), wrongOption.err());
+    }
+
+    @Test
+    void benchTrainReportsSpeedAndMemory() throws IOException {
+        CliRunner.Result r = CliRunner.run("bench", "train", "--model", SharedData.tinyStories().toString(),
+                "--method", "lora", "--r", "4", "--batch-size", "2", "--seq-len", "16", "--steps", "2", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode json = Json.MAPPER.readTree(r.out());
+        assertTrue(json.get("tokens_per_s").asDouble() > 0, r.out());
+        assertTrue(json.get("step_ms").asDouble() > 0, r.out());
+        assertEquals(2 * 4 * (128 + 128) + 2 * 4 * (128 + 64), json.get("trainable").asLong()); // q 128→128, v 128→64
+        assertTrue(json.get("peak_memory_bytes").asLong() >= json.get("rss_end_bytes").asLong(), r.out());
+    }
+}
