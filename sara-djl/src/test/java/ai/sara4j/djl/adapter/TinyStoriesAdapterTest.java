@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import ai.sara4j.core.data.E2eData;
+import ai.sara4j.core.data.Example;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
@@ -22,7 +24,6 @@ import ai.sara4j.djl.train.data.Batch;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -103,8 +104,8 @@ class TinyStoriesAdapterTest {
     @ParameterizedTest
     @MethodSource("methods")
     void trainingLowersE2eLoss(AdapterConfig config, float learningRate, @TempDir Path tmp) throws Exception {
-        List<String> lines = Files.readAllLines(SharedData.require("data/e2e/valid.txt"));
-        List<String> trainLines = new ArrayList<>();
+        List<Example> lines = E2eData.examples(SharedData.require("data/e2e/valid.txt"));
+        List<Example> trainLines = new ArrayList<>();
         for (int b = 0; b < 10; b++) {
             trainLines.addAll(lines.subList(b * 97, b * 97 + 8));
         }
@@ -126,16 +127,9 @@ class TinyStoriesAdapterTest {
         }
     }
 
-    /** E2E lines {@code mr||text} as prompt {@code "mr ||"} and target {@code " text"}. */
-    private static TokenizedDataset e2e(ExampleTokenizer tokenizer, List<String> lines) {
-        List<String> prompts = new ArrayList<>();
-        List<String> targets = new ArrayList<>();
-        for (String line : lines) {
-            int cut = line.indexOf("||");
-            prompts.add(line.substring(0, cut).trim() + " ||");
-            targets.add(" " + line.substring(cut + 2).trim());
-        }
-        return tokenizer.tokenize(prompts, targets);
+    private static TokenizedDataset e2e(ExampleTokenizer tokenizer, List<Example> examples) {
+        return tokenizer.tokenize(examples.stream().map(Example::prompt).toList(),
+                examples.stream().map(Example::target).toList());
     }
 
     /** Mean target cross-entropy of {@code data} as one batch, without gradients. */

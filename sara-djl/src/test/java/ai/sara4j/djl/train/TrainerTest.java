@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sara4j.core.data.E2eData;
+import ai.sara4j.core.data.Example;
 import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.target.TargetMatcher;
@@ -18,7 +20,6 @@ import ai.sara4j.djl.train.data.ExampleTokenizer;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,15 +39,8 @@ class TrainerTest {
 
     /** The first {@code n} lines of the E2E validation file as (prompt, target) lists. */
     private static List<List<String>> e2eLines(int n) throws IOException {
-        List<String> lines = Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, n);
-        List<String> prompts = new ArrayList<>();
-        List<String> targets = new ArrayList<>();
-        for (String line : lines) {
-            int cut = line.indexOf("||");
-            prompts.add(line.substring(0, cut).trim() + " ||");
-            targets.add(" " + line.substring(cut + 2).trim());
-        }
-        return List.of(prompts, targets);
+        List<Example> examples = E2eData.examples(SharedData.require("data/e2e/valid.txt")).subList(0, n);
+        return List.of(examples.stream().map(Example::prompt).toList(), examples.stream().map(Example::target).toList());
     }
 
     /** Trains a fresh LoRA (dropout on, to check its masks are reproduced too) on a fresh copy of the model. */

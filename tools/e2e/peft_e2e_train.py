@@ -1,0 +1,84 @@
+"""HF PEFT LoRA trained like `./sara finetune` on E2E lines, for the issue's comparison (BLEU via `./sara eval`).
+
+Same recipe as the Java run: prompt "<mr> ||" (tokenizer adds BOS), target " <text>" without special tokens + EOS,
+loss on the target only, sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding,
+AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
+The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
+
+  /tmp/venv/bin/python tools/e2e/peft_e2e_train.py --model ../shared/models/tinystories-656k \
+      --data ../shared/data/e2e/valid.txt --out runs/peft-lora
+"""
+import argparse
+import json
+import random
+import time
+
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup
+
+p = argparse.ArgumentParser()
+p.add_argument("--model", required=True)
+p.add_argument("--data", required=True)
+p.add_argument("--out", required=True)
+p.add_argument("--r", type=int, default=16)
+p.add_argument("--alpha", type=float, default=32)
+p.add_argument("--targets", default="q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj")
+p.add_argument("--epochs", type=int, default=3)
+p.add_argument("--lr", type=float, default=3e-3)
+p.add_argument("--batch-size", type=int, default=16)
+p.add_argument("--max-len", type=int, default=128)
+p.add_argument("--warmup", type=int, default=100)
+p.add_argument("--seed", type=int, default=42)
+p.add_argument("--threads", type=int, default=2)
+a = p.parse_args()
+
+torch.set_num_threads(a.threads)
+torch.manual_seed(a.seed)
+tok = AutoTokenizer.from_pretrained(a.model)
+model = AutoModelForCausalLM.from_pretrained(a.model, torch_dtype=torch.float32, attn_implementation="eager")
+model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha, lora_dropout=0.05,
+                                         target_modules=a.targets.split(",")))
+eos = model.config.eos_token_id
+
+examples, truncated = [], 0
+for line in open(a.data, encoding="utf-8"):
+    if not line.strip():
+        continue
+    mr, text = line.split("||", 1)
+    prompt = tok(mr.strip() + " ||")["input_ids"]
+    target = tok(" " + text.strip(), add_special_tokens=False)["input_ids"] + [eos]
+    ids = (prompt + target)[: a.max_len]
+    truncated += len(prompt) + len(target) > a.max_len
+    if len(prompt) < a.max_len:
+        examples.append((ids, [-100] * len(prompt) + ids[len(prompt):]))
+print(f"{len(examples)} examples, {truncated} truncated at {a.max_len}")
+
+batches_per_epoch = (len(examples) + a.batch_size - 1) // a.batch_size
+total = batches_per_epoch * a.epochs
+params = [q for q in model.parameters() if q.requires_grad]
+opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.0)
+sched = get_linear_schedule_with_warmup(opt, a.warmup, total)
+model.train()
+step, start = 0, time.time()
+for epoch in range(a.epochs):
+    order = list(range(len(examples)))
+    random.Random(a.seed + epoch).shuffle(order)
+    for b in range(batches_per_epoch):
+        batch = [examples[i] for i in order[b * a.batch_size:(b + 1) * a.batch_size]]
+        width = max(len(ids) for ids, _ in batch)
+        ids = torch.tensor([x + [eos] * (width - len(x)) for x, _ in batch])
+        mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in batch])
+        labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch])
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        if step % 50 == 0 or step == total:
+            print(json.dumps({"step": step, "loss": loss.item(), "lr": sched.get_last_lr()[0],
+                              "tokens_per_s": None, "elapsed_s": round(time.time() - start, 1)}), flush=True)
+model.save_pretrained(a.out)
+print("saved", a.out)
