@@ -87,8 +87,9 @@ public final class Trainer {
             long tokens = 0;
             Optional<Path> checkpoint = resume ? run.latestCheckpoint() : Optional.empty();
             if (checkpoint.isPresent()) {
-                TrainingRun.State state = run.restore(checkpoint.get(), adapter, optimizer);
+                TrainingRun.State state = run.readState(checkpoint.get());
                 requireSameSetup(state, checkpoint.get());
+                run.restore(checkpoint.get(), state, adapter, optimizer);
                 step = state.step();
                 tokens = state.tokens();
                 scaler.restore(state.lossScale(), state.goodSteps(), state.skipped());
@@ -170,9 +171,12 @@ public final class Trainer {
         }
     }
 
-    /** A resumed run must train the same data the same way, or "the same results" would be meaningless. */
+    /**
+     * A resumed run must train the same data the same way, or "the same results" would be meaningless; only the
+     * checkpoint interval may change.
+     */
     private void requireSameSetup(TrainingRun.State state, Path checkpoint) {
-        if (state.examples() != data.size() || !state.options().equals(options)) {
+        if (state.examples() != data.size() || !state.options().withSaveEvery(0).equals(options.withSaveEvery(0))) {
             throw new IllegalStateException(checkpoint + ": saved by a run with " + state.examples() + " examples and "
                     + state.options() + "; this run has " + data.size() + " examples and " + options
                     + ": resume with the same data and options");

@@ -162,11 +162,10 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /**
-     * Restores adapter tensors, optimizer moments and the trainer state from {@code checkpoint}, and cuts
-     * {@code metrics.jsonl} back to its step.
+     * Restores adapter tensors and optimizer moments from {@code checkpoint} (whose {@link #readState state} is
+     * {@code state}), and cuts {@code metrics.jsonl} back to its step.
      */
-    State restore(Path checkpoint, InjectedAdapter adapter, AdamW optimizer) throws IOException {
-        State state = JSON.readValue(checkpoint.resolve(STATE_FILE).toFile(), State.class);
+    void restore(Path checkpoint, State state, InjectedAdapter adapter, AdamW optimizer) throws IOException {
         adapter.restore(checkpoint.resolve(ADAPTER));
         Path file = checkpoint.resolve(OPTIMIZER_FILE);
         Map<String, float[]> moments = new LinkedHashMap<>();
@@ -185,7 +184,11 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         AtomicFiles.writeString(folder.resolve(METRICS_FILE), kept.toString());
-        return state;
+    }
+
+    /** The trainer state saved in {@code checkpoint}. */
+    State readState(Path checkpoint) throws IOException {
+        return JSON.readValue(checkpoint.resolve(STATE_FILE).toFile(), State.class);
     }
 
     /** Saves the final adapter to {@code RUN/adapter}. */

@@ -108,7 +108,11 @@ class TrainerTest {
         IllegalStateException exists = assertThrows(IllegalStateException.class,
                 () -> train(c, options(4), false, data, m -> { }));
         assertTrue(exists.getMessage().contains("--resume"), exists.getMessage());
-        Trainer.Result resumed = train(c, options(4), true, data, m -> assertTrue(m.step() > 2));
+        IllegalStateException changed = assertThrows(IllegalStateException.class,
+                () -> train(c, options(4).withSeed(8), true, data, m -> { }));
+        assertTrue(changed.getMessage().contains("resume with the same data and options"), changed.getMessage());
+        assertEquals(3, lossLines(c).size()); // a refused resume changes nothing
+        Trainer.Result resumed = train(c, options(4).withSaveEvery(1), true, data, m -> assertTrue(m.step() > 2));
         assertEquals(4, resumed.steps());
         assertEquals(straight, lossLines(c));
         assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
