@@ -62,6 +62,11 @@ public record TrainingOptions(double learningRate, int epochs, long maxSteps, in
                 weightDecay, maxGradNorm, value, saveEvery, lossScaling);
     }
 
+    public TrainingOptions withLossScaling(boolean value) {
+        return new TrainingOptions(learningRate, epochs, maxSteps, batchSize, gradientAccumulation, warmupSteps,
+                weightDecay, maxGradNorm, seed, saveEvery, value);
+    }
+
     /** Optimizer updates for {@code batchesPerEpoch} micro-batches per epoch. */
     public long totalSteps(int batchesPerEpoch) {
         if (maxSteps > 0) {

@@ -117,4 +117,16 @@ class TrainerTest {
         assertEquals(straight, lossLines(c));
         assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
     }
+
+    @Test
+    void lossScalingByAPowerOfTwoChangesNothingInFp32(@TempDir Path tmp) throws IOException {
+        List<List<String>> data = e2eLines(6);
+        train(tmp.resolve("plain"), options(2), false, data, m -> { });
+        List<Double> scales = new ArrayList<>();
+        train(tmp.resolve("scaled"), options(2).withLossScaling(true), false, data, m -> scales.add(m.lossScale()));
+        assertEquals(List.of(65536.0, 65536.0), scales); // GradScaler's initial scale, no overflow, no growth yet
+        // ×2¹⁶ then ÷2¹⁶ is exact in floating point: the scaled run is the unscaled one, bit for bit
+        assertEquals(lossLines(tmp.resolve("plain")), lossLines(tmp.resolve("scaled")));
+        assertArrayEquals(tensors(tmp.resolve("plain/adapter")), tensors(tmp.resolve("scaled/adapter")));
+    }
 }
