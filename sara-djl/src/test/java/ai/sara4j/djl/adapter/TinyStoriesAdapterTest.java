@@ -100,9 +100,9 @@ class TinyStoriesAdapterTest {
             long eos = lm.model().config().eosTokenIds().get(0);
             List<CausalLmSteps.Batch> train = new ArrayList<>();
             for (int b = 0; b < 10; b++) {
-                train.add(CausalLmSteps.batch(lm.tokenizer(), lines.subList(b * 97, b * 97 + 8), eos));
+                train.add(CausalLmSteps.batch(lm.tokenizer(), lines.subList(b * 97, b * 97 + 4), eos));
             }
-            CausalLmSteps.Batch held = CausalLmSteps.batch(lm.tokenizer(), lines.subList(3000, 3016), eos);
+            CausalLmSteps.Batch held = CausalLmSteps.batch(lm.tokenizer(), lines.subList(3000, 3008), eos);
             InjectedAdapter adapter = Adapters.inject(lm.model(), config);
             float before = CausalLmSteps.eval(lm.model(), lm.manager(), held);
             Optimizer adamW = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(learningRate)).build();
