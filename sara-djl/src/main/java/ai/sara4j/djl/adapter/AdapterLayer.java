@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -79,7 +80,7 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /** Adapter tensors by their module-relative name (trainable and frozen), in declaration order. */
     public Map<String, Parameter> tensors() {
-        return java.util.Collections.unmodifiableMap(tensors);
+        return Collections.unmodifiableMap(tensors);
     }
 
     /** Number of trainable scalars in this adapter. */

@@ -4,7 +4,7 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -78,7 +78,7 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
         ObjectNode ext = file.extensionOrCreate();
         ext.put("method", METHOD);
         ext.put("threshold", threshold);
-        ext.put("init", init.name().toLowerCase(java.util.Locale.ROOT));
+        ext.put("init", init.name().toLowerCase(Locale.ROOT));
         ext.put("seed", seed);
         return file;
     }
@@ -87,13 +87,13 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
         ObjectNode ext = file.extension().orElseThrow();
         Init init;
         try {
-            init = Init.valueOf(ext.path("init").asText("kaiming").toUpperCase(java.util.Locale.ROOT));
+            init = Init.valueOf(ext.path("init").asText("kaiming").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PeftConfig.FILE_NAME + ": sara4j.init must be 'kaiming' or 'zero', got '"
                     + ext.path("init").asText() + "'", e);
         }
         return new SaraConfig(file.targetModules(), ext.path("threshold").asDouble(DEFAULT_THRESHOLD),
-                Collections.unmodifiableMap(file.rankPattern()), init, file.loraDropout(),
+                file.rankPattern(), init, file.loraDropout(),
                 ext.path("seed").asLong(42));
     }
 }
