@@ -2,11 +2,15 @@ package ai.sara4j.core.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -32,10 +36,13 @@ public final class AtomicFiles {
     public static void write(Path target, StreamWriter writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = sibling(dir, target, ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
                 writer.write(out);
+                out.flush();
+                channel.force(true); // on disk before the rename makes it visible
             }
             move(tmp, target);
         } finally {
@@ -55,16 +62,22 @@ public final class AtomicFiles {
     public static void writeFolder(Path target, FolderWriter writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
-        Path tmp = Files.createTempDirectory(dir, "." + target.getFileName() + ".tmp");
+        Path tmp = Files.createDirectory(sibling(dir, target, ".tmp"));
         try {
             writer.write(tmp);
             Path old = null;
             if (Files.exists(target)) {
-                old = Files.createTempDirectory(dir, "." + target.getFileName() + ".old");
-                Files.delete(old);
+                old = sibling(dir, target, ".old");
                 move(target, old);
             }
-            move(tmp, target);
+            try {
+                move(tmp, target);
+            } catch (IOException e) {
+                if (old != null) {
+                    move(old, target);
+                }
+                throw e;
+            }
             if (old != null) {
                 deleteRecursively(old);
             }
@@ -85,6 +98,14 @@ public final class AtomicFiles {
                 Files.delete(p);
             }
         }
+    }
+
+    /**
+     * A fresh hidden name beside {@code target}. Created by the caller with the default permissions (umask), unlike
+     * {@link Files#createTempFile}, whose owner-only mode would survive the rename into the final file.
+     */
+    private static Path sibling(Path dir, Path target, String suffix) {
+        return dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + suffix);
     }
 
     private static void move(Path from, Path to) throws IOException {

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * other field kept as read so a config survives a read/write round trip.
  *
  * <p>SARA4J's own methods keep their extra fields in an object under the key {@value #EXTENSION_KEY} (for example
- * {@code "sara4j": {"method": "sara", "threshold": 0.05, "init": "kaiming", "seed": 42}}); PEFT ignores it.
+ * {@code "sara4j": {"method": "sara", "threshold": 0.05, "init": "random", "seed": 42}}); PEFT ignores it.
  *
  * <p>Per-module overrides follow PEFT ({@code get_pattern_key}): a key of {@code rank_pattern} or
  * {@code alpha_pattern} applies to a module whose dotted name matches the regex {@code (.*\.)?(key)$}; the first

@@ -15,7 +15,9 @@ import java.util.regex.PatternSyntaxException;
  *       {@code "." + name}: {@code q_proj} matches {@code model.layers.0.self_attn.q_proj} but not
  *       {@code model.layers.0.self_attn.xq_proj};
  *   <li>a <b>single string</b> is a regular expression that must match the <em>whole</em> module name
- *       (Python's {@code re.fullmatch}, here {@link java.util.regex.Matcher#matches()}).
+ *       (Python's {@code re.fullmatch}, here {@link java.util.regex.Matcher#matches()}). The pattern is compiled by
+ *       {@link Pattern}, whose syntax agrees with Python's for the usual forms ({@code .*}, {@code (q|v)},
+ *       {@code \d+}, classes); Python-only forms such as {@code (?P<name>…)} are rejected as bad regexes.
  * </ul>
  *
  * <p>On the command line ({@link #parse}) a value starting with {@value #REGEX_PREFIX} is a regex, anything else a

@@ -29,4 +29,12 @@ public interface AdapterMethod {
      *     the right shapes that the loader then overwrites
      */
     AdapterLayer newLayer(String module, Linear base, AdapterConfig config, LayerInit init);
+
+    /**
+     * A new configuration from user options, applying this method's defaults to what is unset; an option this
+     * method does not take (say {@code threshold} for LoRA) is an error naming it.
+     */
+    default AdapterConfig configure(AdapterOptions options) {
+        throw new UnsupportedOperationException("method " + name() + " cannot be configured from options yet");
+    }
 }

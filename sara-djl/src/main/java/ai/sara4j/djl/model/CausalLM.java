@@ -149,6 +149,24 @@ public final class CausalLM extends AbstractBlock {
         return new NDList(forward(ps, inputs.get(0), mask, null, training));
     }
 
+    /**
+     * Input (B, T) token ids. Weights are already set by {@link ModelLoader}, so this only records input shapes,
+     * which DJL requires of every block before a training-mode forward.
+     */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape ids = inputShapes[0];
+        Shape hidden = ids.add(config.hiddenSize());
+        Block backbone = Modules.child(this, layout.backbone());
+        Modules.child(backbone, layout.embed()).initialize(manager, dataType, ids);
+        if (layout.positions() != null) {
+            Modules.child(backbone, layout.positions()).initialize(manager, dataType, ids);
+        }
+        Modules.child(backbone, layout.layers()).initialize(manager, dataType, hidden);
+        Modules.child(backbone, layout.finalNorm()).initialize(manager, dataType, hidden);
+        Modules.child(this, "lm_head").initialize(manager, dataType, hidden);
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config.vocabSize())};

@@ -1,6 +1,8 @@
 package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -22,6 +24,14 @@ public final class Container extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
         throw new UnsupportedOperationException("a Container is not called on its own; CausalLM runs its children");
+    }
+
+    /** Every child reads the same input shape (the residual stream, or for layer lists each layer's input). */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (Block child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
     }
 
     @Override

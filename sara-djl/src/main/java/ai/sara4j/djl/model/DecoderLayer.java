@@ -2,6 +2,8 @@ package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -66,6 +68,14 @@ public final class DecoderLayer extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
         throw new UnsupportedOperationException("DecoderLayer runs inside CausalLM, which supplies masks and rope");
+    }
+
+    /** Every child reads the same input shape (the residual stream, or for layer lists each layer's input). */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (Block child : getChildren().values()) {
+            child.initialize(manager, dataType, inputShapes);
+        }
     }
 
     @Override

@@ -2,8 +2,11 @@ package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -57,6 +60,16 @@ public final class FeedForward extends AbstractBlock {
 
     private NDArray project(ParameterStore ps, String name, NDArray x, boolean training) {
         return Modules.child(this, name).forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Block in = Modules.child(this, inName);
+        in.initialize(manager, dataType, inputShapes);
+        if (gateName != null) {
+            Modules.child(this, gateName).initialize(manager, dataType, inputShapes);
+        }
+        Modules.child(this, outName).initialize(manager, dataType, in.getOutputShapes(inputShapes));
     }
 
     @Override

@@ -64,7 +64,7 @@ public record ModelConfig(
         } catch (NoSuchFileException e) {
             throw new ModelException(configJson + ": no such file");
         } catch (IOException e) {
-            throw new ModelException(configJson + ": not valid JSON: " + firstLine(e.getMessage()), e);
+            throw new ModelException(configJson + ": not valid JSON: " + ModelException.firstLine(e.getMessage()), e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelException(configJson + ": not a JSON object");
@@ -165,14 +165,6 @@ public record ModelConfig(
         long embeddings = vocabSize * h + (family == ModelFamily.GPT2 ? maxPositions * h : 0);
         long head = (tieWordEmbeddings ? 0 : vocabSize * h) + (lmHeadBias ? vocabSize : 0);
         return embeddings + numLayers * (attention + mlp + norms) + finalNorm + head;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Typed access to config.json fields with errors naming the file and field. */

@@ -16,4 +16,13 @@ public class ModelException extends IOException {
     public ModelException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** The first line of a message from elsewhere (JSON parsers add a multi-line location excerpt). */
+    static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
 }

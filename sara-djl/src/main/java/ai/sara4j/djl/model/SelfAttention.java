@@ -2,6 +2,7 @@ package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -116,6 +117,17 @@ public final class SelfAttention extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
             PairList<String, Object> params) {
         throw new UnsupportedOperationException("SelfAttention runs inside CausalLM, which supplies masks and rope");
+    }
+
+    /** Input (B, T, hidden); the output projection reads (B, T, heads·headDim). */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape in = inputShapes[0];
+        for (String name : fusedName != null ? new String[] {fusedName} : new String[] {"q_proj", "k_proj", "v_proj"}) {
+            Modules.child(this, name).initialize(manager, dataType, in);
+        }
+        Shape attended = in.slice(0, in.dimension() - 1).add((long) numHeads * headDim);
+        Modules.child(this, outName).initialize(manager, dataType, attended);
     }
 
     @Override

@@ -42,15 +42,18 @@ public final class TextTokenizer implements AutoCloseable {
             tokenizer = HuggingFaceTokenizer.newInstance(file,
                     Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
         } catch (IOException | RuntimeException e) {
-            throw new ModelException(file + ": cannot load tokenizer: " + e.getMessage(), e);
+            throw new ModelException(file + ": cannot load tokenizer: " + ModelException.firstLine(e.getMessage()), e);
         }
         try {
             JsonNode config = readConfig(folder.resolve(TOKENIZER_CONFIG_FILE));
             if (config == null || !(config.has("add_bos_token") || config.has("add_eos_token"))) {
                 return new TextTokenizer(tokenizer, null, null);
             }
-            long[] bos = config.path("add_bos_token").asBoolean(true) ? special(tokenizer, config, "bos_token") : null;
-            long[] eos = config.path("add_eos_token").asBoolean(false) ? special(tokenizer, config, "eos_token") : null;
+            Path configFile = folder.resolve(TOKENIZER_CONFIG_FILE);
+            long[] bos = config.path("add_bos_token").asBoolean(true)
+                    ? special(tokenizer, configFile, config, "bos_token") : null;
+            long[] eos = config.path("add_eos_token").asBoolean(false)
+                    ? special(tokenizer, configFile, config, "eos_token") : null;
             return new TextTokenizer(tokenizer, bos == null ? new long[0] : bos, eos == null ? new long[0] : eos);
         } catch (ModelException | RuntimeException e) {
             tokenizer.close();
@@ -65,22 +68,22 @@ public final class TextTokenizer implements AutoCloseable {
         try {
             return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new ModelException(file + ": not valid JSON: " + e.getMessage().split("\n")[0], e);
+            throw new ModelException(file + ": not valid JSON: " + ModelException.firstLine(e.getMessage()), e);
         }
     }
 
     /** The id of a special token named in tokenizer_config.json (a string or an AddedToken object). */
-    private static long[] special(HuggingFaceTokenizer tokenizer, JsonNode config, String field)
+    private static long[] special(HuggingFaceTokenizer tokenizer, Path configFile, JsonNode config, String field)
             throws ModelException {
         JsonNode node = config.get(field);
         String token = node == null ? null : node.isTextual() ? node.asText() : node.path("content").asText(null);
         if (token == null) {
-            throw new ModelException(TOKENIZER_CONFIG_FILE + ": add_" + field + " is set but '" + field
+            throw new ModelException(configFile + ": add_" + field + " is set but '" + field
                     + "' is not");
         }
         long[] ids = tokenizer.encode(token, false, false).getIds();
         if (ids.length != 1) {
-            throw new ModelException(TOKENIZER_CONFIG_FILE + ": " + field + " '" + token
+            throw new ModelException(configFile + ": " + field + " '" + token
                     + "' is not a single token of " + TOKENIZER_FILE);
         }
         return ids;

@@ -1,0 +1,133 @@
+package ai.sara4j.djl.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelConfigTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static ObjectNode llamaJson() throws Exception {
+        return (ObjectNode) JSON.readTree(Fixtures.model("llama-gqa").resolve("config.json").toFile());
+    }
+
+    @Test
+    void llamaFieldsAreRead() throws Exception {
+        ModelConfig c = ModelConfig.read(Fixtures.model("llama-gqa").resolve("config.json"));
+        assertEquals(ModelFamily.LLAMA, c.family());
+        assertEquals(48, c.hiddenSize());
+        assertEquals(16, c.headDim()); // head_dim given explicitly, not hidden / heads
+        assertEquals(2, c.numKvHeads());
+        assertEquals(List.of(2L, 5L), c.eosTokenIds());
+        assertTrue(c.attentionBias());
+        assertEquals(Rope.Type.LLAMA3, c.rope().scaling().type());
+        assertEquals(100.0, c.rope().theta());
+    }
+
+    @Test
+    void llama3InverseFrequenciesMatchTransformers() throws Exception {
+        // transformers' ROPE_INIT_FUNCTIONS["llama3"] for the fixture config (theta 100, dim 16, factor 4,
+        // low 1, high 4, original 32), float32
+        double[] want = {1.0, 0.4026336967945099, 0.1273239552974701, 0.04445698484778404, 0.02500000037252903,
+            0.014058532193303108, 0.007905694656074047, 0.004445698577910662};
+        double[] got = ModelConfig.read(Fixtures.model("llama-gqa").resolve("config.json")).rope().inverseFrequencies();
+        assertArrayEquals(want, got, 1e-7);
+    }
+
+    @Test
+    void ropeParametersAndLegacyRopeScalingAgree() throws Exception {
+        ObjectNode modern = llamaJson();
+        ObjectNode legacy = llamaJson();
+        JsonNode params = legacy.remove("rope_parameters");
+        legacy.put("rope_theta", params.get("rope_theta").asDouble());
+        ObjectNode scaling = legacy.putObject("rope_scaling");
+        scaling.put("type", "llama3"); // the pre-4.45 key
+        for (String k : new String[] {"factor", "low_freq_factor", "high_freq_factor",
+            "original_max_position_embeddings"}) {
+            scaling.set(k, params.get(k));
+        }
+        assertEquals(ModelConfig.parse(modern, "modern").rope(), ModelConfig.parse(legacy, "legacy").rope());
+
+        ObjectNode plain = llamaJson();
+        plain.remove("rope_parameters");
+        plain.putNull("rope_scaling");
+        plain.put("rope_theta", 500000.0);
+        Rope rope = ModelConfig.parse(plain, "plain").rope();
+        assertEquals(Rope.plain(500000.0, 16, false), rope);
+    }
+
+    @Test
+    void gptjAndGpt2Fields() throws Exception {
+        ModelConfig j = ModelConfig.read(Fixtures.model("gptj").resolve("config.json"));
+        assertEquals(new Rope(10000, 4, true, Rope.Scaling.NONE), j.rope());
+        assertEquals(128, j.intermediateSize()); // n_inner null → 4·n_embd
+        assertTrue(j.lmHeadBias());
+        ModelConfig g = ModelConfig.read(Fixtures.model("gpt2").resolve("config.json"));
+        assertNull(g.rope());
+        assertTrue(g.tieWordEmbeddings());
+        assertEquals(64, g.maxPositions());
+    }
+
+    @Test
+    void badValuesAreNamed() throws Exception {
+        ObjectNode heads = llamaJson();
+        heads.put("num_key_value_heads", 3);
+        assertTrue(assertThrows(ModelException.class, () -> ModelConfig.parse(heads, "cfg")).getMessage()
+                .contains("not a multiple of key/value heads (3)"));
+        ObjectNode yarn = llamaJson();
+        ((ObjectNode) yarn.get("rope_parameters")).put("rope_type", "yarn");
+        assertTrue(assertThrows(ModelException.class, () -> ModelConfig.parse(yarn, "cfg")).getMessage()
+                .contains("unsupported rope type 'yarn'"));
+        ObjectNode act = llamaJson();
+        act.put("hidden_act", "swiglu2");
+        assertTrue(assertThrows(ModelException.class, () -> ModelConfig.parse(act, "cfg")).getMessage()
+                .contains("unsupported hidden_act 'swiglu2'"));
+        ObjectNode missing = llamaJson();
+        missing.remove("hidden_size");
+        assertEquals("cfg: missing 'hidden_size'",
+                assertThrows(ModelException.class, () -> ModelConfig.parse(missing, "cfg")).getMessage());
+    }
+
+    @Test
+    void presetParameterCountsMatchThePublishedModels() {
+        // model.num_parameters() of the Hugging Face checkpoints
+        assertEquals(6_738_415_616L, ModelPresets.get("llama-7b").parameterCount());
+        assertEquals(13_015_864_320L, ModelPresets.get("llama-13b").parameterCount());
+        assertEquals(1_100_048_384L, ModelPresets.get("tinyllama-1.1b").parameterCount());
+        assertEquals(6_050_882_784L, ModelPresets.get("gpt-j-6b").parameterCount());
+        assertEquals(124_439_808L, ModelPresets.get("gpt2").parameterCount());
+        assertThrows(IllegalArgumentException.class, () -> ModelPresets.get("llama-70b"));
+    }
+
+    @Test
+    void randomModelHasTheConfigShapesAndCountsParametersLikeTheConfig() throws Exception {
+        for (String name : Fixtures.TINY) {
+            ModelConfig config = ModelConfig.read(Fixtures.model(name).resolve("config.json"));
+            try (NDManager manager = NDManager.newBaseManager()) {
+                CausalLM model = ModelLoader.random(config, manager, DataType.FLOAT32, 1);
+                long count = model.namedParameters().entrySet().stream()
+                        .filter(e -> !(config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight")))
+                        .mapToLong(e -> e.getValue().getShape().size())
+                        .sum();
+                assertEquals(config.parameterCount(), count, name);
+                long[] ids = {1, 2, 3};
+                NDArray logits = model.forward(new ParameterStore(manager, false),
+                        manager.create(ids, new Shape(1, 3)), null, null, false);
+                assertEquals(new Shape(1, 3, config.vocabSize()), logits.getShape());
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package ai.sara4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.sara4j.core.testing.RankFixture;
+import ai.sara4j.core.testing.SharedData;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code ./sara plan} on the real tinystories-656k checkpoint against the committed float64 SVD reference. */
+class PlanCommandTest {
+    private static final String ALL_TARGETS = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.01, 0.1, 0.5})
+    void saraRanksEqualFloat64Svd(double threshold) throws Exception {
+        Path model = SharedData.tinyStories();
+        CliRunner.Result r = CliRunner.run("plan", "--model", model.toString(), "--method", "sara",
+                "--threshold", Double.toString(threshold), "--targets", ALL_TARGETS, "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode plan = new ObjectMapper().readTree(r.out());
+        assertEquals("sara", plan.get("method").asText());
+        assertEquals(threshold, plan.get("threshold").asDouble());
+
+        RankFixture fixture = RankFixture.load();
+        Map<String, JsonNode> byName = new HashMap<>();
+        plan.get("modules").forEach(m -> byName.put(m.get("name").asText(), m));
+        assertEquals(fixture.modules().size(), byName.size());
+        long total = 0;
+        for (RankFixture.Module expected : fixture.modules()) {
+            JsonNode m = byName.get(expected.name());
+            assertEquals(expected.ranks().get(threshold).intValue(), m.get("k").asInt(), expected.name());
+            assertEquals(expected.out(), m.get("shape").get(0).asLong());
+            assertEquals(expected.in(), m.get("shape").get(1).asLong());
+            long k = m.get("k").asLong();
+            assertEquals(k * (expected.out() + expected.in() + 1), m.get("trainable").asLong());
+            total += m.get("trainable").asLong();
+        }
+        assertEquals(total, plan.get("trainable").asLong());
+    }
+
+    @Test
+    void loraPlanAndChart(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.tinyStories();
+        Path svg = tmp.resolve("ranks.svg");
+        CliRunner.Result r = CliRunner.run("plan", "--model", model.toString(), "--method", "lora", "--r", "4",
+                "--targets", "q_proj,v_proj", "--chart", svg.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("model.layers.1.self_attn.v_proj"), r.out());
+        assertTrue(Files.readString(svg).contains("<svg"));
+
+        Path png = tmp.resolve("ranks.png");
+        assertEquals(0, CliRunner.run("plan", "--model", model.toString(), "--threshold", "0.1",
+                "--chart", png.toString()).exitCode());
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(900, image.getWidth());
+        assertEquals(520, image.getHeight());
+        assertTrue(Files.list(tmp).allMatch(p -> p.getFileName().toString().startsWith("ranks.")),
+                "no temporary files left");
+    }
+
+    @Test
+    void matchLoraBudgetComesClosestAmongThresholds() throws Exception {
+        Path model = SharedData.tinyStories();
+        CliRunner.Result lora = CliRunner.run("plan", "--model", model.toString(), "--method", "lora", "--r", "8",
+                "--json");
+        CliRunner.Result sara = CliRunner.run("plan", "--model", model.toString(), "--method", "sara",
+                "--match-lora-r", "8", "--json");
+        assertEquals(0, sara.exitCode(), sara.err());
+        ObjectMapper json = new ObjectMapper();
+        long budget = json.readTree(lora.out()).get("trainable").asLong();
+        long matched = json.readTree(sara.out()).get("trainable").asLong();
+        // every plan from the fixture's thresholds is at least as far from the budget
+        RankFixture fixture = RankFixture.load();
+        for (double t : fixture.thresholds()) {
+            long count = 0;
+            for (RankFixture.Module m : fixture.modules()) {
+                if (m.name().endsWith("q_proj") || m.name().endsWith("v_proj")) {
+                    count += (long) m.ranks().get(t) * (m.out() + m.in() + 1);
+                }
+            }
+            assertTrue(Math.abs(count - budget) >= Math.abs(matched - budget), "threshold " + t);
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineErrors(@TempDir Path tmp) {
+        CliRunner.Result missing = CliRunner.run("plan", "--model", tmp.resolve("nope").toString(),
+                "--threshold", "0.1");
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.err().contains("nope") && missing.err().strip().lines().count() == 1, missing.err());
+
+        Path model = SharedData.tinyStories();
+        CliRunner.Result threshold = CliRunner.run("plan", "--model", model.toString(), "--threshold", "1.5");
+        assertEquals(1, threshold.exitCode());
+        assertTrue(threshold.err().contains("1.5"), threshold.err());
+
+        CliRunner.Result noTargets = CliRunner.run("plan", "--model", model.toString(), "--threshold", "0.1",
+                "--targets", "nonexistent_proj");
+        assertEquals(1, noTargets.exitCode());
+        assertTrue(noTargets.err().contains("nonexistent_proj"), noTargets.err());
+    }
+}
