@@ -235,6 +235,13 @@ public final class PeftConfig {
         return patternKey(alphaPattern().keySet(), module).map(k -> alphaPattern().get(k)).orElse(loraAlpha());
     }
 
+    /** Whether {@code field} is present with a value other than null, false, an empty list or an empty object. */
+    public boolean isSet(String field) {
+        JsonNode node = root.get(field);
+        return node != null && !node.isNull() && !(node.isBoolean() && !node.asBoolean())
+                && !(node.isContainerNode() && node.isEmpty());
+    }
+
     /** The SARA4J extension object, if present. */
     public Optional<ObjectNode> extension() {
         JsonNode node = root.get(EXTENSION_KEY);

@@ -100,8 +100,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter already merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.addi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.addi(cast);
         }
         merged = true;
     }
@@ -112,8 +113,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter is not merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.subi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.subi(cast);
         }
         merged = false;
     }

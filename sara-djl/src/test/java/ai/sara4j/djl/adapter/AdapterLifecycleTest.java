@@ -337,6 +337,16 @@ class AdapterLifecycleTest {
             assertThrows(IllegalArgumentException.class,
                     () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), otherTargets));
 
+            // a PEFT LoRA feature SARA4J does not implement
+            Path lora = tmp.resolve("lora");
+            Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(QV, 2, 2)).save(lora);
+            Path saved = copy(lora, tmp.resolve("modules-to-save"));
+            PeftConfig.parse(PeftConfig.read(lora).toJson().replaceFirst("\\{", "{\"modules_to_save\": [\"lm_head\"],"))
+                    .write(saved);
+            IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), saved));
+            assertTrue(unsupported.getMessage().contains("modules_to_save"), unsupported.getMessage());
+
             // no weights file
             Path noWeights = copy(folder, tmp.resolve("no-weights"));
             Files.delete(noWeights.resolve(Adapters.WEIGHTS_FILE));
