@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -79,7 +80,7 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /** Adapter tensors by their module-relative name (trainable and frozen), in declaration order. */
     public Map<String, Parameter> tensors() {
-        return java.util.Collections.unmodifiableMap(tensors);
+        return Collections.unmodifiableMap(tensors);
     }
 
     /** Number of trainable scalars in this adapter. */
@@ -99,8 +100,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter already merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.addi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.addi(cast);
         }
         merged = true;
     }
@@ -111,8 +113,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter is not merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.subi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.subi(cast);
         }
         merged = false;
     }

@@ -35,4 +35,27 @@ public record AdapterOptions(TargetMatcher targets, Optional<Integer> r, Optiona
         return new AdapterOptions(targets, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(),
                 Optional.empty(), Optional.empty(), Optional.empty(), seed, Map.of());
     }
+
+    /**
+     * Fails, naming the option and the method, when any of {@code options} (record component names: {@code r},
+     * {@code alpha}, {@code threshold}, {@code ranks}, {@code heads}, {@code init}, {@code extra}) is set.
+     */
+    public void rejectUnsupported(String method, String... options) {
+        for (String option : options) {
+            boolean set = switch (option) {
+                case "r" -> r.isPresent();
+                case "alpha" -> alpha.isPresent();
+                case "threshold" -> threshold.isPresent();
+                case "ranks" -> !ranks.isEmpty();
+                case "heads" -> heads.isPresent();
+                case "init" -> init.isPresent();
+                case "extra" -> !extra.isEmpty();
+                default -> throw new IllegalArgumentException("unknown adapter option '" + option + "'");
+            };
+            if (set) {
+                throw new IllegalArgumentException("method " + method + " does not take option '"
+                        + (option.equals("extra") ? extra.keySet().iterator().next() : option) + "'");
+            }
+        }
+    }
 }

@@ -1,14 +1,20 @@
 package ai.sara4j.djl.adapter;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import ai.sara4j.core.rank.Method;
+import ai.sara4j.core.rank.RankPlan;
+import ai.sara4j.core.rank.RankPlanner;
+import ai.sara4j.core.safetensors.Checkpoint;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
@@ -16,6 +22,7 @@ import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.svd.EngineSingularValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +79,25 @@ class TinyStoriesAdapterTest {
         }
     }
 
+    /** Injection finds the ranks and trainable counts of `./sara plan` (RankPlanner, float64 engine SVD). */
+    @ParameterizedTest
+    @ValueSource(strings = {"SARA", "MOSARA"})
+    void injectedRanksEqualThePlan(String methodName) throws Exception {
+        Method method = Method.valueOf(methodName);
+        RankPlan plan;
+        try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories())) {
+            plan = RankPlanner.of(checkpoint, QV).byThreshold(method, 0.3, method == Method.MOSARA ? 5 : 0,
+                    EngineSingularValues.exact(Device.cpu()));
+        }
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            AdapterConfig config = method == Method.SARA ? SaraConfig.of(QV).withThreshold(0.3)
+                    : MoSaraConfig.of(QV).withThreshold(0.3);
+            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            assertEquals(plan.ranks(), adapter.ranks());
+            assertEquals(plan.trainable(), adapter.trainableCount());
+        }
+    }
+
     /** A merged checkpoint, loaded as a plain model, gives PEFT's logits for base + adapter. */
     @Test
     void mergedCheckpointGivesPeftLogits(@TempDir Path tmp) throws Exception {
@@ -100,9 +126,9 @@ class TinyStoriesAdapterTest {
             long eos = lm.model().config().eosTokenIds().get(0);
             List<CausalLmSteps.Batch> train = new ArrayList<>();
             for (int b = 0; b < 10; b++) {
-                train.add(CausalLmSteps.batch(lm.tokenizer(), lines.subList(b * 97, b * 97 + 8), eos));
+                train.add(CausalLmSteps.batch(lm.tokenizer(), lines.subList(b * 97, b * 97 + 4), eos));
             }
-            CausalLmSteps.Batch held = CausalLmSteps.batch(lm.tokenizer(), lines.subList(3000, 3016), eos);
+            CausalLmSteps.Batch held = CausalLmSteps.batch(lm.tokenizer(), lines.subList(3000, 3008), eos);
             InjectedAdapter adapter = Adapters.inject(lm.model(), config);
             float before = CausalLmSteps.eval(lm.model(), lm.manager(), held);
             Optimizer adamW = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(learningRate)).build();

@@ -5,7 +5,9 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
+import java.util.Map;
 
 /** LoRA in the adapter registry; it also reads every plain PEFT LoRA folder (peft_type LORA, no sara4j section). */
 public final class LoraMethod implements AdapterMethod {
@@ -28,5 +30,20 @@ public final class LoraMethod implements AdapterMethod {
     public AdapterLayer newLayer(String module, Linear base, AdapterConfig config, LayerInit init) {
         LoraConfig lora = (LoraConfig) config;
         return new LoraLayer(base, lora.rankFor(module), lora.scalingFor(module), lora.dropout(), init);
+    }
+
+    /** r (default 8), alpha (default r), dropout (default 0); {@code --method-option use_rslora=true}. */
+    @Override
+    public AdapterConfig configure(AdapterOptions options) {
+        options.rejectUnsupported(name(), "threshold", "ranks", "heads", "init");
+        for (String key : options.extra().keySet()) {
+            if (!key.equals("use_rslora")) {
+                throw new IllegalArgumentException("method " + name() + " does not take option '" + key + "'");
+            }
+        }
+        boolean rslora = Boolean.parseBoolean(options.extra().getOrDefault("use_rslora", "false"));
+        int r = options.r().orElse(8);
+        return new LoraConfig(options.targets(), r, options.alpha().orElse((double) r), options.dropout().orElse(0.0),
+                rslora, Map.of(), Map.of(), options.seed());
     }
 }

@@ -23,6 +23,7 @@ public record MoSaraConfig(TargetMatcher targets, double threshold, int heads, M
     public static final String METHOD = "mosara";
     public static final double DEFAULT_THRESHOLD = 0.5;
     public static final int DEFAULT_HEADS = 5;
+    public static final double DEFAULT_DROPOUT = 0.05;
 
     public MoSaraConfig {
         if (!(threshold > 0 && threshold <= 1)) {
@@ -36,7 +37,7 @@ public record MoSaraConfig(TargetMatcher targets, double threshold, int heads, M
 
     /** Paper defaults for the given targets. */
     public static MoSaraConfig of(TargetMatcher targets) {
-        return new MoSaraConfig(targets, DEFAULT_THRESHOLD, DEFAULT_HEADS, Map.of(), 0.05, 42);
+        return new MoSaraConfig(targets, DEFAULT_THRESHOLD, DEFAULT_HEADS, Map.of(), DEFAULT_DROPOUT, 42);
     }
 
     public MoSaraConfig withThreshold(double value) {

@@ -5,6 +5,7 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
 
 /** Mo-SARA in the adapter registry. */
@@ -29,5 +30,14 @@ public final class MoSaraMethod implements AdapterMethod {
         MoSaraConfig mo = (MoSaraConfig) config;
         int k = init.rankFor(module, mo.rankPattern(), mo.threshold(), base.getParameters().get("weight").getArray());
         return new MoSaraLayer(base, k, mo.heads(), mo.dropout(), init);
+    }
+
+    /** threshold (default 0.5) or ranks per module, heads (default 5), dropout (default 0.05). */
+    @Override
+    public AdapterConfig configure(AdapterOptions options) {
+        options.rejectUnsupported(name(), "r", "alpha", "init", "extra");
+        return new MoSaraConfig(options.targets(), options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD),
+                options.heads().orElse(MoSaraConfig.DEFAULT_HEADS), options.ranks(),
+                options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT), options.seed());
     }
 }

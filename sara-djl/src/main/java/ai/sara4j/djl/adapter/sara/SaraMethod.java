@@ -5,6 +5,7 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
+import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
 
 /** SARA in the adapter registry: the rank of each module comes from its rank_pattern entry or the rank rule. */
@@ -29,5 +30,14 @@ public final class SaraMethod implements AdapterMethod {
         SaraConfig sara = (SaraConfig) config;
         int k = init.rankFor(module, sara.rankPattern(), sara.threshold(), base.getParameters().get("weight").getArray());
         return new SaraLayer(base, k, sara.init(), sara.dropout(), init);
+    }
+
+    /** threshold (default 0.01) or ranks per module, init {@code random} (default) or {@code zero}, dropout 0.05. */
+    @Override
+    public AdapterConfig configure(AdapterOptions options) {
+        options.rejectUnsupported(name(), "r", "alpha", "heads", "extra");
+        SaraConfig.Init init = options.init().map(SaraConfig.Init::parse).orElse(SaraConfig.Init.RANDOM);
+        return new SaraConfig(options.targets(), options.threshold().orElse(SaraConfig.DEFAULT_THRESHOLD),
+                options.ranks(), init, options.dropout().orElse(SaraConfig.DEFAULT_DROPOUT), options.seed());
     }
 }
