@@ -8,7 +8,7 @@ import ai.sara4j.core.data.E2eData;
 import ai.sara4j.core.metrics.AnswerScorer;
 import ai.sara4j.core.metrics.Bleu;
 import ai.sara4j.core.metrics.RougeL;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
@@ -106,7 +106,7 @@ class EvalCommandTest {
         Path adapter = dir.resolve("adapter");
         List<String> expected;
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
-            Adapters.inject(lm.model(), SaraConfig.of(Targets.names("q_proj", "v_proj", "down_proj"))).save(adapter);
+            Adapters.inject(lm.model(), SaraConfig.of(TargetMatcher.names("q_proj", "v_proj", "down_proj"))).save(adapter);
             List<E2eData.Group> groups = E2eData.group(E2eData.read(SharedData.require("data/e2e/valid.txt")));
             expected = groups.subList(0, 3).stream()
                     .map(g -> lm.generate(g.prompt(), GenerationOptions.greedy(12)).text().strip()).toList();
