@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -57,9 +58,18 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /**
      * The update as a PEFT LoRA pair with scaling 1: {@code [lora_A (r×in), lora_B (out×r)]} with
-     * ΔW = lora_B·lora_A; unsupported where {@link #deltaWeight} is.
+     * ΔW = lora_B·lora_A (for a DoRA-shaped adapter, see {@link #peftMagnitude()}, the direction update
+     * W0 + lora_B·lora_A instead); unsupported where {@link #deltaWeight} is.
      */
     public abstract NDList asLora();
+
+    /**
+     * The DoRA magnitude vector (out) when this adapter is a PEFT DoRA adapter with the {@link #asLora()} pair as
+     * its low-rank direction update (EDoRA); empty for plain LoRA-shaped updates.
+     */
+    public Optional<NDArray> peftMagnitude() {
+        return Optional.empty();
+    }
 
     /** The wrapped frozen layer. */
     public Linear base() {
