@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,8 +31,8 @@ final class BenchSvdCommand implements Callable<Integer> {
     @Option(names = "--k", description = "Rank of the truncated SVD (default N/16).")
     Integer k;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or fp64 (default ${DEFAULT-VALUE}).")
     String dtype;
@@ -52,17 +53,9 @@ final class BenchSvdCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--size must be >= 2, --count and --repeat >= 1");
         }
         int rank = k == null ? Math.max(1, size / 16) : k;
-        DataType type = switch (dtype) {
-            case "fp32" -> DataType.FLOAT32;
-            case "fp64" -> DataType.FLOAT64;
-            default -> throw new IllegalArgumentException("--dtype must be fp32 or fp64, not '" + dtype + "'");
-        };
-        EngineSvd.Algorithm algo = switch (algorithm) {
-            case "svd" -> EngineSvd.Algorithm.SVD;
-            case "gram" -> EngineSvd.Algorithm.GRAM;
-            default -> throw new IllegalArgumentException("--algorithm must be svd or gram, not '" + algorithm + "'");
-        };
-        Device dev = Engines.device(device);
+        DataType type = Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT64);
+        EngineSvd.Algorithm algo = EngineSvd.Algorithm.parse("--algorithm", algorithm);
+        Device dev = device.device();
         try (NDManager manager = NDManager.newBaseManager(dev);
                 EngineSvd svd = EngineSvd.create(manager)) {
             NDArray batch = manager.randomNormal(new Shape(count, size, size)).toType(type, false);

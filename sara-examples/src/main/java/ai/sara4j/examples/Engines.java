@@ -2,6 +2,7 @@ package ai.sara4j.examples;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
 
 /** Engine set-up shared by the commands: offline defaults and the {@code --device} choice. */
@@ -21,6 +22,22 @@ final class Engines {
         if (System.getenv(name) == null && System.getProperty(name) == null) {
             System.setProperty(name, value);
         }
+    }
+
+    /** Parses a floating-point type given as {@code fp16}, {@code fp32} or {@code fp64}, naming {@code option}. */
+    static DataType floatType(String option, String value, DataType... allowed) {
+        DataType type = switch (value.toLowerCase(Locale.ROOT)) {
+            case "fp16" -> DataType.FLOAT16;
+            case "fp32" -> DataType.FLOAT32;
+            case "fp64" -> DataType.FLOAT64;
+            default -> null;
+        };
+        if (type == null || !java.util.Arrays.asList(allowed).contains(type)) {
+            String names = java.util.Arrays.stream(allowed).map(t -> "fp" + t.getNumOfBytes() * 8)
+                    .collect(java.util.stream.Collectors.joining(" or "));
+            throw new IllegalArgumentException(option + " must be " + names + ", not '" + value + "'");
+        }
+        return type;
     }
 
     /** Resolves {@code cpu}, {@code gpu} (first CUDA device) or {@code auto}. */

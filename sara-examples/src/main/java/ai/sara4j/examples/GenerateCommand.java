@@ -5,6 +5,7 @@ import ai.sara4j.djl.model.LanguageModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./sara generate}: continue a prompt, greedily or by seeded temperature/top-p sampling. */
@@ -29,13 +30,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens).sampling(temperature, topP, seed);
-        try (LanguageModel lm = LanguageModel.load(model, Engines.device(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, device.device())) {
             System.out.println(lm.generate(prompt, options).text());
         }
         return 0;

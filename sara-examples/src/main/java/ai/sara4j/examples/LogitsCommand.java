@@ -4,6 +4,7 @@ import ai.sara4j.djl.model.LanguageModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./sara logits}: the model's logits for a prompt, as safetensors (for comparisons with transformers). */
@@ -19,12 +20,12 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model, Engines.device(device))) {
+        try (LanguageModel lm = LanguageModel.load(model, device.device())) {
             lm.logits(prompt).write(out);
         }
         return 0;

@@ -17,6 +17,7 @@ import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./sara plan}: the rank of every target module of a checkpoint under a method, and its parameter cost. */
@@ -57,8 +58,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--chart", description = "Draw k per layer, one line per target kind (.png or .svg).")
     Path chart;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Where the SVD runs: cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--svd-precision", defaultValue = "fp64",
             description = "fp64 (reproduces a float64 SVD exactly) or fp32 (faster on GPUs) (default ${DEFAULT-VALUE}).")
@@ -113,17 +114,9 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private EngineSingularValues singularValues() {
-        DataType precision = switch (svdPrecision) {
-            case "fp64" -> DataType.FLOAT64;
-            case "fp32" -> DataType.FLOAT32;
-            default -> throw new IllegalArgumentException("--svd-precision must be fp64 or fp32, not '" + svdPrecision + "'");
-        };
-        EngineSvd.Algorithm algorithm = switch (svdAlgorithm) {
-            case "svd" -> EngineSvd.Algorithm.SVD;
-            case "gram" -> EngineSvd.Algorithm.GRAM;
-            default -> throw new IllegalArgumentException("--svd-algorithm must be svd or gram, not '" + svdAlgorithm + "'");
-        };
-        return new EngineSingularValues(Engines.device(device), precision, algorithm, 1L << 30);
+        return new EngineSingularValues(device.device(),
+                Engines.floatType("--svd-precision", svdPrecision, DataType.FLOAT64, DataType.FLOAT32),
+                EngineSvd.Algorithm.parse("--svd-algorithm", svdAlgorithm), 1L << 30);
     }
 
     /** k per layer, one line per target kind, like the SARA paper's Figure 2. */

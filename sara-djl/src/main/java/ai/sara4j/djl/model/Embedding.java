@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** A lookup table like {@code torch.nn.Embedding}: ids (B, T) → rows of {@code weight} (num, dim), giving (B, T, dim). */
+/** A lookup table like {@code torch.nn.Embedding}: ids (B, T) → rows of {@code weight} (num, dim) as (B, T, dim). */
 public final class Embedding extends AbstractBlock {
     private final Parameter weight;
 
@@ -22,7 +22,10 @@ public final class Embedding extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray ids = inputs.singletonOrThrow();
         NDArray table = ps.getValue(weight, ids.getDevice(), training);
-        return new NDList(table.get(new NDIndex("{}", ids)));
+        NDArray rows = table.get(new NDIndex("{}", ids));
+        // DJL attaches the result to the table's manager; the caller's (per-batch) manager must own it instead
+        rows.attach(ids.getManager());
+        return new NDList(rows);
     }
 
     @Override

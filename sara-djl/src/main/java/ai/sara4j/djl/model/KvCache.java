@@ -37,7 +37,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     private NDArray keep(NDArray past, NDArray step) {
-        NDArray full = past == null ? step.duplicate() : past.concat(step, 2);
+        NDArray full = past == null ? step : past.concat(step, 2);
         NDScope.unregister(full);
         full.attach(manager);
         if (past != null) {

@@ -95,10 +95,10 @@ public final class ModelLoader {
             TensorInfo info = checkpoint.info(name);
             if (!Arrays.equals(info.shape(), stored.getShape())) {
                 throw new ModelException(checkpoint.fileOf(name) + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(stored.getShape()));
+                        + Arrays.toString(info.shape()) + " but config.json implies "
+                        + Arrays.toString(stored.getShape()));
             }
-            ByteBuffer data = checkpoint.floatBuffer(name, target);
-            NDArray array = manager.create(data, stored, dtype);
+            NDArray array = nativeCopy(manager, checkpoint.floatBuffer(name, target), stored, dtype);
             if (transposed) {
                 NDArray stored2d = array;
                 array = stored2d.transpose().flatten().reshape(shape); // contiguous (out, in)
@@ -118,6 +118,17 @@ public final class ModelLoader {
         if (unused > 0) {
             LOG.debug("{}: {} checkpoint tensors not used by the model (buffers such as attn.bias)", checkpoint,
                     unused);
+        }
+    }
+
+    /**
+     * An array owning a native copy of {@code data}. DJL's PyTorch engine wraps a direct buffer without copying, and
+     * here the buffer is a read-only memory map of the checkpoint (or a conversion buffer): writing into such a
+     * weight (merging an adapter in place) would crash the JVM. The copy is made natively, one tensor at a time.
+     */
+    private static NDArray nativeCopy(NDManager manager, ByteBuffer data, Shape shape, DataType dtype) {
+        try (NDArray view = manager.create(data, shape, dtype)) {
+            return view.duplicate();
         }
     }
 

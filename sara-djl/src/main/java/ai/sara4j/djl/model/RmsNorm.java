@@ -27,7 +27,8 @@ public final class RmsNorm extends AbstractBlock {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray x32 = x.toType(DataType.FLOAT32, false);
         NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(eps).pow(-0.5));
-        return new NDList(w.mul(normed.toType(x.getDataType(), false)));
+        // input first: DJL attaches a result to its first operand's manager: the caller's, not the weights'
+        return new NDList(normed.toType(x.getDataType(), false).mul(w));
     }
 
     @Override

@@ -49,8 +49,11 @@ public final class TextTokenizer implements AutoCloseable {
             if (config == null || !(config.has("add_bos_token") || config.has("add_eos_token"))) {
                 return new TextTokenizer(tokenizer, null, null);
             }
-            long[] bos = config.path("add_bos_token").asBoolean(true) ? special(tokenizer, config, "bos_token") : null;
-            long[] eos = config.path("add_eos_token").asBoolean(false) ? special(tokenizer, config, "eos_token") : null;
+            Path configFile = folder.resolve(TOKENIZER_CONFIG_FILE);
+            long[] bos = config.path("add_bos_token").asBoolean(true)
+                    ? special(tokenizer, configFile, config, "bos_token") : null;
+            long[] eos = config.path("add_eos_token").asBoolean(false)
+                    ? special(tokenizer, configFile, config, "eos_token") : null;
             return new TextTokenizer(tokenizer, bos == null ? new long[0] : bos, eos == null ? new long[0] : eos);
         } catch (ModelException | RuntimeException e) {
             tokenizer.close();
@@ -70,17 +73,17 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /** The id of a special token named in tokenizer_config.json (a string or an AddedToken object). */
-    private static long[] special(HuggingFaceTokenizer tokenizer, JsonNode config, String field)
+    private static long[] special(HuggingFaceTokenizer tokenizer, Path configFile, JsonNode config, String field)
             throws ModelException {
         JsonNode node = config.get(field);
         String token = node == null ? null : node.isTextual() ? node.asText() : node.path("content").asText(null);
         if (token == null) {
-            throw new ModelException(TOKENIZER_CONFIG_FILE + ": add_" + field + " is set but '" + field
+            throw new ModelException(configFile + ": add_" + field + " is set but '" + field
                     + "' is not");
         }
         long[] ids = tokenizer.encode(token, false, false).getIds();
         if (ids.length != 1) {
-            throw new ModelException(TOKENIZER_CONFIG_FILE + ": " + field + " '" + token
+            throw new ModelException(configFile + ": " + field + " '" + token
                     + "' is not a single token of " + TOKENIZER_FILE);
         }
         return ids;

@@ -25,7 +25,17 @@ public final class EngineSvd implements AutoCloseable {
          * Square roots of the eigenvalues of the Gram matrix A·Aᵀ (the smaller side) by {@code eigvalsh}: much
          * faster on GPUs, exact enough in float64 (absolute error about ε·σ₁ per value).
          */
-        GRAM
+        GRAM;
+
+        /** Parses {@code svd} or {@code gram}, naming {@code option} in the error. */
+        public static Algorithm parse(String option, String value) {
+            for (Algorithm a : values()) {
+                if (a.name().equalsIgnoreCase(value)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException(option + " must be svd or gram, not '" + value + "'");
+        }
     }
 
     /** Top-k factors: {@code u} [..., m, k], {@code s} [..., k] descending, {@code vt} [..., k, n]. */

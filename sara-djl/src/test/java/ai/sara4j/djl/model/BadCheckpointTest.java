@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.sara4j.core.safetensors.DType;
@@ -85,7 +86,8 @@ class BadCheckpointTest {
     void shapeDisagreeingWithConfig() throws IOException {
         Path model = copyOfGood();
         Path config = model.resolve("config.json");
-        Files.writeString(config, Files.readString(config).replace("\"intermediate_size\": 96", "\"intermediate_size\": 80"));
+        Files.writeString(config,
+                Files.readString(config).replace("\"intermediate_size\": 96", "\"intermediate_size\": 80"));
         assertMentions(failure(model), model.resolve(WEIGHTS).toString(), "model.layers.0.mlp.gate_proj.weight",
                 "[96, 48]", "implies [80, 48]");
     }
@@ -101,7 +103,8 @@ class BadCheckpointTest {
     void unknownModelType() throws IOException {
         Path model = copyOfGood();
         Path config = model.resolve("config.json");
-        Files.writeString(config, Files.readString(config).replace("\"model_type\": \"llama\"", "\"model_type\": \"mamba\""));
+        Files.writeString(config,
+                Files.readString(config).replace("\"model_type\": \"llama\"", "\"model_type\": \"mamba\""));
         assertMentions(failure(model), config.toString(), "unsupported model_type 'mamba'");
     }
 
@@ -130,7 +133,7 @@ class BadCheckpointTest {
                     .getArray().toFloatArray());
 
             CausalLM half = ModelLoader.load(Fixtures.model("llama-gqa"), manager, DataType.FLOAT16);
-            var q = half.namedParameters().get("model.layers.0.self_attn.q_proj.weight").getArray();
+            NDArray q = half.namedParameters().get("model.layers.0.self_attn.q_proj.weight").getArray();
             assertEquals(DataType.FLOAT16, q.getDataType());
             float[] exact = good.readFloats("model.layers.0.self_attn.q_proj.weight");
             float[] narrowed = q.toType(DataType.FLOAT32, false).toFloatArray();

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.lang.reflect.Field;
 import java.util.Arrays;
@@ -33,7 +35,7 @@ class GenerationTest {
             long[] uncached = generator.generate(PROMPT, options.withCache(false));
             assertEquals(16, cached.length);
             assertArrayEquals(uncached, cached);
-            assertTrue(Arrays.stream(cached).distinct().count() > 3, "degenerate continuation " + Arrays.toString(cached));
+            assertTrue(Arrays.stream(cached).distinct().count() > 3, "degenerate: " + Arrays.toString(cached));
         }
     }
 
@@ -114,6 +116,27 @@ class GenerationTest {
             generator.generate(PROMPT, GenerationOptions.greedy(40).stoppingAt(List.of()));
             assertEquals(before, afterFive);
             assertEquals(before, liveArrays(manager), "arrays left behind by a 40-step generation");
+        }
+    }
+
+    @Test
+    void trainingStepsInASubManagerLeaveNothingBehind() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CausalLM model = ModelLoader.load(Fixtures.model("gpt2"), manager);
+            int[] live = new int[4];
+            for (int step = 0; step < live.length; step++) {
+                try (NDManager batch = manager.newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray ids = batch.create(PROMPT, new Shape(1, PROMPT.length));
+                    NDArray mask = batch.create(new long[] {0, 1, 1, 1}, new Shape(1, PROMPT.length));
+                    collector.backward(model.forward(new ParameterStore(batch, false), ids, mask, null, true)
+                            .square().mean());
+                }
+                live[step] = liveArrays(manager);
+            }
+            // step 0 attaches the gradient arrays; afterwards nothing accumulates
+            assertEquals(live[1], live[3], Arrays.toString(live));
+            assertEquals(live[1], live[2], Arrays.toString(live));
         }
     }
 

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -122,9 +124,9 @@ class ModelConfigTest {
                         .sum();
                 assertEquals(config.parameterCount(), count, name);
                 long[] ids = {1, 2, 3};
-                var logits = model.forward(new ai.djl.training.ParameterStore(manager, false),
-                        manager.create(ids, new ai.djl.ndarray.types.Shape(1, 3)), null, null, false);
-                assertEquals(new ai.djl.ndarray.types.Shape(1, 3, config.vocabSize()), logits.getShape());
+                NDArray logits = model.forward(new ParameterStore(manager, false),
+                        manager.create(ids, new Shape(1, 3)), null, null, false);
+                assertEquals(new Shape(1, 3, config.vocabSize()), logits.getShape());
             }
         }
     }

@@ -10,6 +10,14 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.safetensors.SafetensorsWriter;
+import ai.sara4j.core.safetensors.TensorInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,6 +53,42 @@ class ModelLogitsTest {
             }
             assertTrue(maxAbs > 0.5, "fixture logits too small to discriminate: " + maxAbs);
             assertTrue(maxDiff <= TOLERANCE, name + ": max |Δlogit| = " + maxDiff);
+        }
+    }
+
+    /**
+     * The GPT-2 fixture rewritten as two shards with an index, its names without the {@code transformer.} prefix
+     * (as in the original openai-community/gpt2 checkpoint), gives the same logits.
+     */
+    @Test
+    void shardedCheckpointWithoutTransformerPrefixGivesTheSameLogits(@TempDir Path dir) throws Exception {
+        Path good = Fixtures.model("gpt2");
+        Files.copy(good.resolve("config.json"), dir.resolve("config.json"));
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        ObjectNode weightMap = index.putObject("weight_map");
+        SafetensorsWriter[] shards = {new SafetensorsWriter(), new SafetensorsWriter()};
+        String[] shardNames = {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"};
+        try (SafetensorsFile src = SafetensorsFile.open(good.resolve("model.safetensors"))) {
+            int i = 0;
+            for (TensorInfo t : src.tensors().values()) {
+                String name = t.name().replaceFirst("^transformer\\.", "");
+                shards[i % 2].add(name, t.dtype(), t.shape(), src.buffer(t.name()));
+                weightMap.put(name, shardNames[i % 2]);
+                i++;
+            }
+            for (int s = 0; s < 2; s++) {
+                shards[s].write(dir.resolve(shardNames[s]));
+            }
+        }
+        Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray ids = manager.create(new long[] {5, 17, 42, 9}, new Shape(1, 4));
+            CausalLM sharded = ModelLoader.load(dir, manager);
+            CausalLM single = ModelLoader.load(good, manager);
+            assertEquals("h.0.attn.c_attn.weight", sharded.checkpointNames().get("transformer.h.0.attn.c_attn.weight"));
+            assertArrayEquals(single.forward(ps, ids, null, null, false).toFloatArray(),
+                    sharded.forward(ps, ids, null, null, false).toFloatArray());
         }
     }
 
