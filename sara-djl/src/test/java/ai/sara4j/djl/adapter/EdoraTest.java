@@ -222,7 +222,7 @@ class EdoraTest {
 
     /**
      * EDoRA with the fixture's tensors reproduces PEFT DoRA's logits; its export is PEFT's DoRA folder (same tensors,
-     * use_dora); its own save/load keeps the logits.
+     * use_dora); the merged checkpoint and its own save/load keep the logits.
      */
     @Test
     void doraExportReproducesPeftLogits(@TempDir Path tmp) throws Exception {
@@ -241,6 +241,9 @@ class EdoraTest {
             assertTrue(ours.useDora());
             assertEquals(PeftConfig.read(fixture).rankPattern(), ours.rankPattern());
             assertEquals(PeftConfig.read(fixture).alphaPattern(), ours.alphaPattern());
+
+            MergedCheckpointWriter.write(SharedData.tinyStories(), edora, tmp.resolve("merged"));
+            PeftFixtures.assertLogits(manager, ModelLoader.load(tmp.resolve("merged"), manager), fixture);
 
             edora.save(tmp.resolve("edora"));
             CausalLM fresh = ModelLoader.load(SharedData.tinyStories(), manager);

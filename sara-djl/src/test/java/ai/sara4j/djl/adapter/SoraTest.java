@@ -154,7 +154,10 @@ class SoraTest {
         }
     }
 
-    /** SoRA with the fixture's tensors reproduces PEFT's logits for the pruned LoRA, and exports PEFT's tensors. */
+    /**
+     * SoRA with the fixture's tensors reproduces PEFT's logits for the pruned LoRA, exports PEFT's tensors, and its
+     * merged checkpoint and re-imported export give the same logits.
+     */
     @Test
     void prunedExportReproducesPeftLogits(@TempDir Path tmp) throws Exception {
         Path fixture = PeftFixtures.folder("sora_pruned");
@@ -173,6 +176,9 @@ class SoraTest {
             assertEquals(peft.rankPattern(), ours.rankPattern());
             assertEquals(peft.alphaPattern(), ours.alphaPattern());
             assertEquals(Set.copyOf(peft.targetModules().names()), Set.copyOf(ours.targetModules().names()));
+
+            MergedCheckpointWriter.write(SharedData.tinyStories(), sora, tmp.resolve("merged"));
+            PeftFixtures.assertLogits(manager, ModelLoader.load(tmp.resolve("merged"), manager), fixture);
 
             CausalLM fresh = ModelLoader.load(SharedData.tinyStories(), manager);
             Adapters.load(fresh, exported);

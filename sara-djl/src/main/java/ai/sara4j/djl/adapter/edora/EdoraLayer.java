@@ -51,11 +51,10 @@ public final class EdoraLayer extends AdapterLayer {
         long in = baseShape()[1];
         if (init.fresh()) {
             try (NDArray w0 = baseWeight().getArray().toType(adapterType(), true);
-                    EngineSvd svd = EngineSvd.create(manager())) {
-                EngineSvd.Truncated t = svd.truncated(w0, r);
+                    EngineSvd svd = EngineSvd.create(manager());
+                    EngineSvd.Truncated t = svd.truncated(w0, r)) {
                 a = tensor("edora_A", t.vt().mul(t.s().expandDims(1)), false); // diag(σ_r)·Q_rᵀ
                 b = tensor("edora_B", t.u().duplicate(), false);
-                t.close();
                 latent = tensor("edora_R", normal(init, initSigma, r, r), true);
                 magnitude = tensor("edora_magnitude", w0.norm(new int[] {1}), true);
             }

@@ -18,9 +18,9 @@ public final class SoraProximalStep implements StepHook {
     private final XiSchedule schedule;
     private double lastXi;
 
-    /** A step over {@code layers} (module path → SoRA layer) with ξ from {@code schedule}. */
+    /** A step over {@code layers} (module path → SoRA layer, in model order) with ξ from {@code schedule}. */
     public SoraProximalStep(Map<String, SoraLayer> layers, XiSchedule schedule) {
-        this.layers = Map.copyOf(layers);
+        this.layers = new LinkedHashMap<>(layers);
         this.schedule = schedule;
         this.lastXi = schedule.at(1);
     }
@@ -43,7 +43,7 @@ public final class SoraProximalStep implements StepHook {
     public Map<String, Number> metrics() {
         Map<String, Number> out = new LinkedHashMap<>();
         int total = 0;
-        for (Map.Entry<String, SoraLayer> e : new java.util.TreeMap<>(layers).entrySet()) {
+        for (Map.Entry<String, SoraLayer> e : layers.entrySet()) {
             int live = e.getValue().liveRank();
             out.put("live_rank/" + e.getKey(), live);
             total += live;
