@@ -1,10 +1,10 @@
 package ai.sara4j.core.peft;
 
 import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.core.target.TargetMatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -179,26 +179,23 @@ public final class PeftConfig {
         return this;
     }
 
-    /** {@code target_modules}: a list of names, a single regex string, or absent. */
-    public Targets targetModules() {
+    /** {@code target_modules}: a list of names or a single regex string; absent or empty is an error. */
+    public TargetMatcher targetModules() {
         JsonNode node = root.path("target_modules");
-        if (node.isTextual()) {
-            return Targets.regex(node.asText());
-        }
-        List<String> names = new ArrayList<>();
-        if (node.isArray()) {
+        try {
+            if (node.isTextual()) {
+                return TargetMatcher.regex(node.asText());
+            }
+            List<String> names = new ArrayList<>();
             node.forEach(n -> names.add(n.asText()));
+            return TargetMatcher.names(names);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(FILE_NAME + ": target_modules " + node + ": " + e.getMessage(), e);
         }
-        return Targets.names(names);
     }
 
-    public PeftConfig targetModules(Targets targets) {
-        if (targets.regex() != null) {
-            root.put("target_modules", targets.regex());
-        } else {
-            ArrayNode array = root.putArray("target_modules");
-            targets.names().forEach(array::add);
-        }
+    public PeftConfig targetModules(TargetMatcher targets) {
+        root.set("target_modules", JSON.valueToTree(targets.peftValue()));
         return this;
     }
 

@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import java.util.Map;
 
 /** The method-independent part of an adapter configuration; each method package has its own record. */
@@ -10,7 +10,7 @@ public interface AdapterConfig {
     String method();
 
     /** Which Linear modules get an adapter (PEFT's {@code target_modules} rule). */
-    Targets targets();
+    TargetMatcher targets();
 
     /** Dropout on the adapter input (0 for none). */
     double dropout();

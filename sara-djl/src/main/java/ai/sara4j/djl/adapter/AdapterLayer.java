@@ -35,8 +35,9 @@ public abstract class AdapterLayer extends AbstractBlock {
     private boolean merged;
 
     protected AdapterLayer(Linear base, double dropout) {
-        if (!base.isInitialized()) {
-            throw new IllegalArgumentException("the base Linear must be initialised before an adapter wraps it");
+        Parameter weight = base.getParameters().get("weight");
+        if (weight == null || !weight.isInitialized()) {
+            throw new IllegalArgumentException("the base Linear must have its weight before an adapter wraps it");
         }
         this.base = addChildBlock("base_layer", base);
         this.dropout = (float) dropout;
@@ -159,13 +160,36 @@ public abstract class AdapterLayer extends AbstractBlock {
         return fromDoubles(values, shape);
     }
 
+    /** Normal(0, std²) values from {@code random}, as PyTorch's normal_ (SoRA's gate, EDoRA's R). */
+    protected final NDArray normal(Random random, double std, long... shape) {
+        double[] values = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextGaussian() * std;
+        }
+        return fromDoubles(values, shape);
+    }
+
     /** Zeros of the adapter dtype. */
     protected final NDArray zeros(long... shape) {
         return manager().zeros(new Shape(shape), adapterType);
     }
 
+    /**
+     * A copy of {@code value} in the adapter dtype, owned by the adapter's manager. The copy is made through
+     * {@code duplicate()} (a clone): results of TorchScript modules such as the engine SVD are inference tensors,
+     * which autograd refuses to use or update in place.
+     */
+    protected final NDArray adopt(NDArray value) {
+        NDArray copy;
+        try (NDArray clone = value.duplicate()) {
+            copy = clone.toType(adapterType, true);
+        }
+        copy.attach(manager());
+        return copy;
+    }
+
     /** An adapter-dtype array from float64 values. */
-    protected final NDArray fromDoubles(double[] values, long... shape) {
+    private NDArray fromDoubles(double[] values, long... shape) {
         NDManager m = manager();
         return adapterType == DataType.FLOAT64
                 ? m.create(values, new Shape(shape))
@@ -207,6 +231,6 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        // The base is initialised already (checked in the constructor) and adapter tensors have values.
+        // The base weight exists (checked in the constructor) and adapter tensors have values.
     }
 }

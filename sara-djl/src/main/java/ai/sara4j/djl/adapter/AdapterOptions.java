@@ -1,6 +1,6 @@
 package ai.sara4j.djl.adapter;
 
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * @param extra method-specific options by name (for example SoRA's sparsity strength), from
  *     {@code --method-option key=value}
  */
-public record AdapterOptions(Targets targets, Optional<Integer> r, Optional<Double> alpha, Optional<Double> threshold,
+public record AdapterOptions(TargetMatcher targets, Optional<Integer> r, Optional<Double> alpha, Optional<Double> threshold,
         Map<String, Integer> ranks, Optional<Integer> heads, Optional<Double> dropout, Optional<String> init, long seed,
         Map<String, String> extra) {
 
@@ -34,7 +34,7 @@ public record AdapterOptions(Targets targets, Optional<Integer> r, Optional<Doub
     }
 
     /** Only targets and seed set: every method's defaults. */
-    public static AdapterOptions defaults(Targets targets, long seed) {
+    public static AdapterOptions defaults(TargetMatcher targets, long seed) {
         return new AdapterOptions(targets, Optional.empty(), Optional.empty(), Optional.empty(), Map.of(),
                 Optional.empty(), Optional.empty(), Optional.empty(), seed, Map.of());
     }

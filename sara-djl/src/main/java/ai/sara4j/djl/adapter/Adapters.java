@@ -1,11 +1,13 @@
 package ai.sara4j.djl.adapter;
 
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.svd.EngineSvd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,15 +33,18 @@ public final class Adapters {
 
     private Adapters() {}
 
-    /** Injects freshly initialised adapters, using the standard SVD for ranks and singular vectors. */
+    /**
+     * Injects freshly initialised adapters into every target of {@code model} and freezes everything else. The SVD
+     * for ranks and singular vectors runs on the engine, on the model's device.
+     */
     public static InjectedAdapter inject(Block model, AdapterConfig config) {
-        return inject(model, config, WeightSvd.standard());
-    }
-
-    /** Injects freshly initialised adapters into every target of {@code model} and freezes everything else. */
-    public static InjectedAdapter inject(Block model, AdapterConfig config, WeightSvd svd) {
         AdapterMethod method = AdapterMethods.byName(config.method());
-        InjectedAdapter adapter = wrap(model, config, method, LayerInit.fresh(config.seed(), svd));
+        Map<String, Linear> targets = targets(model, config);
+        NDManager manager = targets.values().iterator().next().getParameters().get("weight").getArray().getManager();
+        InjectedAdapter adapter;
+        try (EngineSvd svd = EngineSvd.create(manager)) {
+            adapter = wrap(model, targets, config, method, LayerInit.fresh(config.seed(), svd));
+        }
         LOG.info("{} adapters on {} modules, {} trainable parameters, ranks {}", method.name(),
                 adapter.layers().size(), adapter.trainableCount(), adapter.ranks());
         return adapter;
@@ -63,7 +68,7 @@ public final class Adapters {
         if (!Files.isRegularFile(weights)) {
             throw new IOException(folder + ": no " + WEIGHTS_FILE + " (only safetensors adapters are supported)");
         }
-        InjectedAdapter adapter = wrap(model, config, method, LayerInit.forLoading(WeightSvd.standard()));
+        InjectedAdapter adapter = wrap(model, targets(model, config), config, method, LayerInit.forLoading());
         try (SafetensorsFile tensors = SafetensorsFile.open(weights)) {
             Map<String, String> unused = new LinkedHashMap<>();
             tensors.tensors().keySet().forEach(n -> unused.put(n, n));
@@ -84,7 +89,8 @@ public final class Adapters {
         return adapter;
     }
 
-    private static InjectedAdapter wrap(Block model, AdapterConfig config, AdapterMethod method, LayerInit init) {
+    /** The Linear modules of {@code model} matched by the config's targets, by path. */
+    private static Map<String, Linear> targets(Block model, AdapterConfig config) {
         Map<String, Linear> targets = new LinkedHashMap<>();
         for (Map.Entry<String, Block> e : Modules.named(model).entrySet()) {
             if (e.getValue() instanceof AdapterLayer) {
@@ -103,6 +109,11 @@ public final class Adapters {
             throw new IllegalArgumentException("target_modules " + config.targets()
                     + " matches no module of the model");
         }
+        return targets;
+    }
+
+    private static InjectedAdapter wrap(Block model, Map<String, Linear> targets, AdapterConfig config,
+            AdapterMethod method, LayerInit init) {
         model.getParameters().values().forEach(p -> p.freeze(true));
         Map<String, AdapterLayer> layers = new LinkedHashMap<>();
         for (Map.Entry<String, Linear> e : targets.entrySet()) {

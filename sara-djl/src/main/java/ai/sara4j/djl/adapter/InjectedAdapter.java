@@ -7,7 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.djl.train.StepHook;
 import java.io.IOException;
@@ -146,8 +146,8 @@ public final class InjectedAdapter {
         if (dora != 0 && dora != ranks.size()) {
             throw new IllegalStateException("cannot export a mix of DoRA and plain LoRA modules as one PEFT adapter");
         }
-        Targets targets = ranks.size() == layers.size() ? config.targets()
-                : Targets.names(new ArrayList<>(ranks.keySet()));
+        TargetMatcher targets = ranks.size() == layers.size() ? config.targets()
+                : TargetMatcher.names(new ArrayList<>(ranks.keySet()));
         int maxRank = ranks.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         PeftConfig file = PeftConfig.create("LORA").r(maxRank).loraAlpha(maxRank).loraDropout(config.dropout())
                 .useDora(dora > 0).targetModules(targets).rankPattern(ranks).alphaPattern(alphas)

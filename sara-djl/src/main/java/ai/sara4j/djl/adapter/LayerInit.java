@@ -1,7 +1,10 @@
 package ai.sara4j.djl.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.rank.RankRule;
+import ai.sara4j.djl.svd.EngineSvd;
 import java.util.Map;
 import java.util.Random;
 
@@ -11,23 +14,31 @@ import java.util.Random;
  * @param fresh {@code true} to initialise as for training (random draws from {@code random}, SVD of the base
  *     weight through {@code svd}); {@code false} for zero-filled tensors that the loader overwrites
  * @param random the random source shared by all layers of one injection, in module order
- * @param svd the SVD used for ranks and singular vectors
+ * @param svd the engine SVD (on the model's device) for ranks and singular vectors; null when loading
  */
-public record LayerInit(boolean fresh, Random random, WeightSvd svd) {
-    public static LayerInit fresh(long seed, WeightSvd svd) {
+public record LayerInit(boolean fresh, Random random, EngineSvd svd) {
+    static LayerInit fresh(long seed, EngineSvd svd) {
         return new LayerInit(true, new Random(seed), svd);
     }
 
-    public static LayerInit forLoading(WeightSvd svd) {
-        return new LayerInit(false, new Random(0), svd);
+    static LayerInit forLoading() {
+        return new LayerInit(false, new Random(0), null);
     }
 
     /**
      * The rank of {@code module} for the SVD-ranked methods: its {@code rankPattern} entry (PEFT key rule), else
-     * SARA's rank rule on the singular values of {@code weight} with {@code threshold}.
+     * SARA's rank rule with {@code threshold} on the singular values of {@code weight}, computed in float64 so the
+     * rank matches a float64 reference exactly.
      */
     public int rankFor(String module, Map<String, Integer> rankPattern, double threshold, NDArray weight) {
-        return PeftConfig.patternKey(rankPattern.keySet(), module).map(rankPattern::get)
-                .orElseGet(() -> RankRule.rank(svd.singularValues(weight), threshold));
+        return PeftConfig.patternKey(rankPattern.keySet(), module).map(rankPattern::get).orElseGet(() -> {
+            if (svd == null) {
+                throw new IllegalArgumentException("module '" + module + "' has no rank in rank_pattern");
+            }
+            try (NDArray w64 = weight.toType(DataType.FLOAT64, true);
+                    NDArray sigma = svd.singularValues(w64)) {
+                return new RankRule(threshold).rank(module, sigma.toDoubleArray());
+            }
+        });
     }
 }

@@ -8,6 +8,7 @@ import ai.sara4j.core.safetensors.HalfFloats;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.core.safetensors.TensorInfo;
+import ai.sara4j.djl.model.CausalLM;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * W0, then rounded once to the file's dtype); every other file (config.json, tokenizer files, the shard index) is
  * copied unchanged. The folder is written atomically.
  *
- * <p>Module paths of the adapter must be the checkpoint's names (true for SARA4J's models, which use Hugging Face
- * paths) and weights must be stored out×in. Mo-SARA cannot be merged and is refused with the reason.
+ * <p>For a loaded {@link CausalLM} the checkpoint name of each weight and its storage orientation (GPT-2's Conv1D
+ * weights are in×out) come from the model; for other block trees the name is {@code <module>.weight}, stored
+ * out×in. Mo-SARA cannot be merged and is refused with the reason.
  */
 public final class MergedCheckpointWriter {
     private static final Logger LOG = LoggerFactory.getLogger(MergedCheckpointWriter.class);
@@ -38,12 +41,18 @@ public final class MergedCheckpointWriter {
 
     /** Writes {@code baseFolder} with {@code adapter} merged into {@code out}. */
     public static void write(Path baseFolder, InjectedAdapter adapter, Path out) throws IOException {
+        // A loaded CausalLM knows each weight's checkpoint name and which are stored transposed (GPT-2's Conv1D);
+        // other trees use the module path + ".weight" and out×in storage.
+        Map<String, String> names = adapter.model() instanceof CausalLM lm ? lm.checkpointNames() : Map.of();
+        Set<String> transposed = adapter.model() instanceof CausalLM lm ? lm.transposedModules() : Set.of();
         Map<String, double[]> deltas = new HashMap<>();
         Map<String, long[]> shapes = new HashMap<>();
         adapter.layers().forEach((module, layer) -> {
-            try (NDArray delta = layer.deltaWeight()) {
-                deltas.put(module + ".weight", delta.toType(DataType.FLOAT64, false).toDoubleArray());
-                shapes.put(module + ".weight", delta.getShape().getShape());
+            String tensor = names.getOrDefault(module + ".weight", module + ".weight");
+            try (NDArray delta = layer.deltaWeight();
+                    NDArray stored = transposed.contains(module) ? delta.transpose() : delta.duplicate()) {
+                deltas.put(tensor, stored.toType(DataType.FLOAT64, false).toDoubleArray());
+                shapes.put(tensor, stored.getShape().getShape());
             }
         });
         List<Path> files;
@@ -82,7 +91,7 @@ public final class MergedCheckpointWriter {
                 if (!Arrays.equals(info.shape(), shapes.get(info.name()))) {
                     throw new IOException(file + ": tensor '" + info.name() + "' has shape "
                             + Arrays.toString(info.shape()) + ", the adapter's ΔW is "
-                            + Arrays.toString(shapes.get(info.name())) + " (out×in)");
+                            + Arrays.toString(shapes.get(info.name())));
                 }
                 double[] merged = source.readDoubles(info.name());
                 for (int i = 0; i < merged.length; i++) {

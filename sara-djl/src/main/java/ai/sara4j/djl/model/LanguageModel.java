@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A model folder ready to use: tokenizer plus {@link CausalLM} on one device, owning their native memory.
@@ -79,6 +81,17 @@ public final class LanguageModel implements AutoCloseable {
         long[] ids = tokenizer.encode(prompt);
         long[] generated = new Generator(model, manager).generate(ids, options);
         return new Completion(ids, generated, tokenizer.decode(generated));
+    }
+
+    /** Continues each prompt greedily, in batches of all of them at once ({@link BatchGenerator}). */
+    public List<Completion> generate(List<String> prompts, GenerationOptions options) {
+        List<long[]> ids = prompts.stream().map(tokenizer::encode).toList();
+        List<long[]> generated = new BatchGenerator(model, manager).generate(ids, options);
+        List<Completion> out = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(new Completion(ids.get(i), generated.get(i), tokenizer.decode(generated.get(i))));
+        }
+        return out;
     }
 
     @Override

@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * makes its gradient differ from the finite differences of its output on purpose: {@code EdoraTest} checks it.)
  */
 class AdapterGradientTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     static Stream<AdapterConfig> configs() {
         return Stream.of(

@@ -16,13 +16,15 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.core.rank.RankRule;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.svd.EngineSvd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Injection, freezing, merge/unmerge, save/load and bad adapter folders on small DJL trees. */
 class AdapterLifecycleTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     static Stream<AdapterConfig> configs() {
         return Stream.of(LoraConfig.of(QV, 4, 8), SaraConfig.of(QV).withThreshold(0.3),
@@ -56,9 +58,11 @@ class AdapterLifecycleTest {
             long expected = 0;
             for (Map.Entry<String, Integer> e : sara.ranks().entrySet()) {
                 expected += (long) e.getValue() * (TestNets.IN + TestNets.HIDDEN + 1); // U, λ, V
-                double[] sigma = WeightSvd.standard().singularValues(
-                        sara.layers().get(e.getKey()).baseWeight().getArray());
-                assertEquals(RankRule.rank(sigma, 0.3), e.getValue(), e.getKey());
+                try (EngineSvd svd = EngineSvd.create(manager);
+                        NDArray sigma = svd.singularValues(sara.layers().get(e.getKey()).baseWeight().getArray()
+                                .toType(DataType.FLOAT64, true))) {
+                    assertEquals(new RankRule(0.3).rank(e.getKey(), sigma.toDoubleArray()), e.getValue(), e.getKey());
+                }
             }
             assertEquals(expected, sara.trainableCount());
 
@@ -80,7 +84,7 @@ class AdapterLifecycleTest {
     void injectionWrapsOnlyTargetsAndFreezesTheRest() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(Targets.regex(".*\\.0\\..*q_proj"), 2, 2));
+            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(TargetMatcher.regex(".*\\.0\\..*q_proj"), 2, 2));
             assertEquals(java.util.List.of("model.layers.0.self_attn.q_proj"),
                     java.util.List.copyOf(adapter.layers().keySet()));
             assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdapterLayer);
@@ -88,11 +92,46 @@ class AdapterLifecycleTest {
             assertEquals(2, trainable);
             assertThrows(IllegalStateException.class, () -> Adapters.inject(model, LoraConfig.of(QV, 2, 2)));
             IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
-                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("k_proj"), 2, 2)));
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(TargetMatcher.names("k_proj"), 2, 2)));
             assertTrue(none.getMessage().contains("k_proj"), none.getMessage());
             IllegalArgumentException notLinear = assertThrows(IllegalArgumentException.class, () -> Adapters.inject(
-                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(Targets.names("self_attn"), 2, 2)));
+                    TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(TargetMatcher.names("self_attn"), 2, 2)));
             assertTrue(notLinear.getMessage().contains("not a Linear"), notLinear.getMessage());
+        }
+    }
+
+    /** Dropout acts on the adapter input only, and only in training. */
+    @Test
+    void dropoutActsOnTheAdapterPathInTrainingOnly() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block model = TestNets.build(manager, DataType.FLOAT32, 1);
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            float[] base = TestNets.forward(model, x, true).toFloatArray();
+            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(QV, 4, 8).withDropout(0.5));
+            // B = 0: the adapter adds nothing, so dropout must not change the output (the base path is not dropped)
+            assertArrayEquals(base, TestNets.forward(model, x, true).toFloatArray(), 0f);
+            TestNets.randomise(adapter, 9);
+            float[] inference = TestNets.forward(model, x, false).toFloatArray();
+            assertArrayEquals(inference, TestNets.forward(model, x, false).toFloatArray(), 0f);
+            assertFalse(java.util.Arrays.equals(inference, TestNets.forward(model, x, true).toFloatArray()));
+        }
+    }
+
+    /** An FP16 base keeps FP32 adapter parameters; the output stays FP16 and close to the FP32 computation. */
+    @Test
+    void fp16BaseTrainsFp32Adapter() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block reference = TestNets.build(manager, DataType.FLOAT32, 1);
+            Block half = TestNets.build(manager, DataType.FLOAT16, 1);
+            InjectedAdapter ref = Adapters.inject(reference, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            InjectedAdapter adapter = Adapters.inject(half, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            adapter.trainableParameters().forEach(p -> assertEquals(DataType.FLOAT32, p.getArray().getDataType()));
+            assertEquals(ref.ranks(), adapter.ranks());
+            NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
+            NDArray y = TestNets.forward(half, x.toType(DataType.FLOAT16, false), false);
+            assertEquals(DataType.FLOAT16, y.getDataType());
+            assertArrayEquals(TestNets.forward(reference, x, false).toFloatArray(),
+                    y.toType(DataType.FLOAT32, false).toFloatArray(), 2e-2f);
         }
     }
 
@@ -271,7 +310,7 @@ class AdapterLifecycleTest {
 
             // targets that do not exist in the model
             Path otherTargets = copy(folder, tmp.resolve("targets"));
-            PeftConfig.read(folder).targetModules(Targets.names("k_proj")).write(otherTargets);
+            PeftConfig.read(folder).targetModules(TargetMatcher.names("k_proj")).write(otherTargets);
             assertThrows(IllegalArgumentException.class,
                     () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), otherTargets));
 

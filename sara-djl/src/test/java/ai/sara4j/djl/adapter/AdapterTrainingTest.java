@@ -11,7 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.edora.EdoraConfig;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * step).
  */
 class AdapterTrainingTest {
-    private static final Targets QV = Targets.names("q_proj", "v_proj");
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     record Case(AdapterConfig config, float learningRate) {
         @Override

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.safetensors.Checkpoint;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.testing.SharedData;
@@ -72,7 +72,7 @@ class MergedCheckpointWriterTest {
     void moSaraIsRefused(@TempDir Path tmp) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             InjectedAdapter adapter = Adapters.inject(TinyStoriesProjections.load(manager),
-                    MoSaraConfig.of(Targets.names("q_proj")).withHeads(2));
+                    MoSaraConfig.of(TargetMatcher.names("q_proj")).withHeads(2));
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> MergedCheckpointWriter.write(SharedData.tinyStories(), adapter, tmp.resolve("m")));
             assertTrue(e.getMessage().contains("Mo-SARA"), e.getMessage());

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.djl.adapter.lora.LoraLayer;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
@@ -84,7 +84,7 @@ class PeftInteropTest {
             }
             Block model = TinyStoriesProjections.load(manager);
             InjectedAdapter sara = Adapters.inject(model,
-                    SaraConfig.of(Targets.names("q_proj", "v_proj")).withRankPattern(ranks).withDropout(0));
+                    SaraConfig.of(TargetMatcher.names("q_proj", "v_proj")).withRankPattern(ranks).withDropout(0));
             assertEquals(ranks, sara.ranks());
             sara.layers().forEach((module, layer) -> layer.tensors().forEach((tensor, p) -> {
                 try {

@@ -86,7 +86,9 @@ final class TestNets {
             for (int i = 0; i < v.length; i++) {
                 v[i] = random.nextGaussian() * 0.4;
             }
-            a.set(type == DataType.FLOAT64 ? java.nio.DoubleBuffer.wrap(v) : java.nio.FloatBuffer.wrap(toFloats(v)));
+            try (NDArray values = manager.create(v, a.getShape()).toType(type, false)) {
+                values.copyTo(a);
+            }
         });
         return root;
     }

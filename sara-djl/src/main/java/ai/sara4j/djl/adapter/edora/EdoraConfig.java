@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter.edora;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +19,7 @@ import java.util.Set;
  * @param initSigma standard deviation of R's normal initialisation (EDoRA code: 1e-5)
  * @param seed seed of R's initialisation
  */
-public record EdoraConfig(Targets targets, int r, double alpha, double dropout, double initSigma, long seed)
+public record EdoraConfig(TargetMatcher targets, int r, double alpha, double dropout, double initSigma, long seed)
         implements AdapterConfig {
     public static final String METHOD = "edora";
     public static final int DEFAULT_R = 8;
@@ -37,7 +37,7 @@ public record EdoraConfig(Targets targets, int r, double alpha, double dropout, 
     }
 
     /** The defaults (r 8, alpha 16, no dropout, σ 1e-5). */
-    public static EdoraConfig of(Targets targets) {
+    public static EdoraConfig of(TargetMatcher targets) {
         return new EdoraConfig(targets, DEFAULT_R, DEFAULT_ALPHA, 0.0, DEFAULT_INIT_SIGMA, 42);
     }
 

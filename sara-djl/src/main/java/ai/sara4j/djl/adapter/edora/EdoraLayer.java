@@ -22,7 +22,7 @@ import java.util.Optional;
  * </pre>
  *
  * <p>Tensors: {@code edora_A} A = diag(σ_r)·Q_rᵀ (r×in, frozen) and {@code edora_B} B = P_r (out×r, frozen) from the
- * truncated SVD of W0 ({@link EngineSvd}, on W0's device), as the EDoRA code's {@code get_linear_rec_svd};
+ * truncated SVD of W0 (the injection's {@link EngineSvd}, on W0's device), as the EDoRA code's {@code get_linear_rec_svd};
  * {@code edora_R} R (r×r, N(0, σ²) with σ = 1e-5 by default, the code's {@code init_module_weights}) and
  * {@code edora_magnitude} m (out, ‖W0‖ per row: EDoRA starts from a PEFT DoRA module, whose magnitude is the row
  * norm of W0 with the zero-initialised lora_B, before swapping in the SVD factors). The frozen factors are saved
@@ -51,11 +51,11 @@ public final class EdoraLayer extends AdapterLayer {
         long in = baseShape()[1];
         if (init.fresh()) {
             try (NDArray w0 = baseWeight().getArray().toType(adapterType(), true);
-                    EngineSvd svd = EngineSvd.create(manager());
-                    EngineSvd.Truncated t = svd.truncated(w0, r)) {
-                a = tensor("edora_A", t.vt().mul(t.s().expandDims(1)), false); // diag(σ_r)·Q_rᵀ
-                b = tensor("edora_B", t.u().duplicate(), false);
-                latent = tensor("edora_R", normal(init, initSigma, r, r), true);
+                    EngineSvd.Truncated t = init.svd().truncated(w0, r);
+                    NDArray scaledVt = t.vt().mul(t.s().expandDims(1))) {
+                a = tensor("edora_A", adopt(scaledVt), false); // diag(σ_r)·Q_rᵀ
+                b = tensor("edora_B", adopt(t.u()), false); // P_r
+                latent = tensor("edora_R", normal(init.random(), initSigma, r, r), true);
                 magnitude = tensor("edora_magnitude", w0.norm(new int[] {1}), true);
             }
         } else {
@@ -64,14 +64,6 @@ public final class EdoraLayer extends AdapterLayer {
             latent = tensor("edora_R", zeros(r, r), true);
             magnitude = tensor("edora_magnitude", zeros(out), true);
         }
-    }
-
-    private NDArray normal(LayerInit init, double sigma, long rows, long cols) {
-        double[] v = new double[Math.toIntExact(rows * cols)];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = init.random().nextGaussian() * sigma;
-        }
-        return fromDoubles(v, rows, cols);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter.lora;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import java.util.Map;
 
@@ -18,7 +18,7 @@ import java.util.Map;
  * @param alphaPattern per-module alpha overrides (PEFT key rule)
  * @param seed seed of the Kaiming-uniform draw of A
  */
-public record LoraConfig(Targets targets, int r, double alpha, double dropout, boolean useRslora,
+public record LoraConfig(TargetMatcher targets, int r, double alpha, double dropout, boolean useRslora,
         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, long seed) implements AdapterConfig {
     public static final String METHOD = "lora";
 
@@ -31,7 +31,7 @@ public record LoraConfig(Targets targets, int r, double alpha, double dropout, b
     }
 
     /** PEFT's defaults (alpha = r, no dropout) for the given targets and rank. */
-    public static LoraConfig of(Targets targets, int r, double alpha) {
+    public static LoraConfig of(TargetMatcher targets, int r, double alpha) {
         return new LoraConfig(targets, r, alpha, 0.0, false, Map.of(), Map.of(), 42);
     }
 

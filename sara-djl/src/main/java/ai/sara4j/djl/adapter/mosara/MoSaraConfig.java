@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter.mosara;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
@@ -18,7 +18,7 @@ import java.util.Map;
  * @param dropout adapter input dropout (paper 0.05)
  * @param seed seed of the random initialisation
  */
-public record MoSaraConfig(Targets targets, double threshold, int heads, Map<String, Integer> rankPattern,
+public record MoSaraConfig(TargetMatcher targets, double threshold, int heads, Map<String, Integer> rankPattern,
         double dropout, long seed) implements AdapterConfig {
     public static final String METHOD = "mosara";
     public static final double DEFAULT_THRESHOLD = 0.5;
@@ -35,7 +35,7 @@ public record MoSaraConfig(Targets targets, double threshold, int heads, Map<Str
     }
 
     /** Paper defaults for the given targets. */
-    public static MoSaraConfig of(Targets targets) {
+    public static MoSaraConfig of(TargetMatcher targets) {
         return new MoSaraConfig(targets, DEFAULT_THRESHOLD, DEFAULT_HEADS, Map.of(), 0.05, 42);
     }
 

@@ -7,7 +7,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
-import ai.sara4j.djl.adapter.WeightSvd;
+import ai.sara4j.djl.svd.EngineSvd;
 
 /**
  * Mo-SARA around a frozen Linear (paper eq. 5, {@code h = xW0 + x·U_k(Σ g_i Λ_i)V_k·v}, written here in PyTorch
@@ -43,22 +43,20 @@ public final class MoSaraLayer extends AdapterLayer {
         long out = baseShape()[0];
         long in = baseShape()[1];
         boolean random = init.fresh();
-        WeightSvd.Truncated svd = random ? init.svd().truncated(baseWeight().getArray(), k) : null;
-        p = tensor("mosara_P", random ? fromDoubles(flatten(svd.p()), out, k) : zeros(out, k), false);
-        q = tensor("mosara_Q", random ? fromDoubles(flatten(svd.q()), in, k) : zeros(in, k), false);
+        if (random) {
+            try (EngineSvd.Truncated svd = init.svd().truncated(baseWeight().getArray(), k);
+                    NDArray qk = svd.vt().transpose()) {
+                p = tensor("mosara_P", adopt(svd.u()), false); // out×k
+                q = tensor("mosara_Q", adopt(qk), false); // in×k
+            }
+        } else {
+            p = tensor("mosara_P", zeros(out, k), false);
+            q = tensor("mosara_Q", zeros(in, k), false);
+        }
         lambda = tensor("mosara_lambda", random ? kaimingUniform(init.random(), k, heads, k) : zeros(heads, k), true);
         v = tensor("mosara_v", zeros(out), true);
         w1 = tensor("mosara_router.w1", random ? kaimingUniform(init.random(), k, k, 1) : zeros(k, 1), true);
         w2 = tensor("mosara_router.w2", random ? kaimingUniform(init.random(), 1, 1, heads) : zeros(1, heads), true);
-    }
-
-    private static double[] flatten(double[][] m) {
-        int cols = m[0].length;
-        double[] out = new double[m.length * cols];
-        for (int i = 0; i < m.length; i++) {
-            System.arraycopy(m[i], 0, out, i * cols, cols);
-        }
-        return out;
     }
 
     @Override

@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter.sara;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Collections;
@@ -19,7 +19,7 @@ import java.util.Map;
  * @param dropout adapter input dropout (paper 0.05)
  * @param seed seed of the random initialisation
  */
-public record SaraConfig(Targets targets, double threshold, Map<String, Integer> rankPattern, Init init,
+public record SaraConfig(TargetMatcher targets, double threshold, Map<String, Integer> rankPattern, Init init,
         double dropout, long seed) implements AdapterConfig {
     public static final String METHOD = "sara";
     public static final double DEFAULT_THRESHOLD = 0.01;
@@ -41,7 +41,7 @@ public record SaraConfig(Targets targets, double threshold, Map<String, Integer>
     }
 
     /** Paper defaults for the given targets. */
-    public static SaraConfig of(Targets targets) {
+    public static SaraConfig of(TargetMatcher targets) {
         return new SaraConfig(targets, DEFAULT_THRESHOLD, Map.of(), Init.KAIMING, DEFAULT_DROPOUT, 42);
     }
 

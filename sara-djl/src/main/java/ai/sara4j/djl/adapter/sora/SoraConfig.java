@@ -1,7 +1,7 @@
 package ai.sara4j.djl.adapter.sora;
 
 import ai.sara4j.core.peft.PeftConfig;
-import ai.sara4j.core.peft.Targets;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +19,7 @@ import java.util.Set;
  * @param xi the sparsity strength ξ and its schedule: the proximal step shrinks each gate by lr·ξ
  * @param seed seed of the initialisation of A and g
  */
-public record SoraConfig(Targets targets, int r, double alpha, double dropout, XiSchedule xi, long seed)
+public record SoraConfig(TargetMatcher targets, int r, double alpha, double dropout, XiSchedule xi, long seed)
         implements AdapterConfig {
     public static final String METHOD = "sora";
     public static final int DEFAULT_R = 8;
@@ -44,7 +44,7 @@ public record SoraConfig(Targets targets, int r, double alpha, double dropout, X
     }
 
     /** The defaults (r 8, alpha 16, no dropout, constant ξ = 0.375). */
-    public static SoraConfig of(Targets targets) {
+    public static SoraConfig of(TargetMatcher targets) {
         return new SoraConfig(targets, DEFAULT_R, DEFAULT_ALPHA, 0.0, XiSchedule.constant(DEFAULT_XI), 42);
     }
 

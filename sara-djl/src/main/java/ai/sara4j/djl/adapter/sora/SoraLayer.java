@@ -3,12 +3,12 @@ package ai.sara4j.djl.adapter.sora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
-import java.util.Random;
 
 /**
  * SoRA around a frozen Linear: {@code y = base(x) + s·((dropout(x)·Aᵀ) ⊙ g)·Bᵀ}, as {@code LowRankLinear} of the
@@ -34,15 +34,7 @@ public final class SoraLayer extends AdapterLayer {
         long in = baseShape()[1];
         loraA = tensor("lora_A.weight", init.fresh() ? kaimingUniform(init.random(), in, r, in) : zeros(r, in), true);
         loraB = tensor("lora_B.weight", zeros(out, r), true);
-        gate = tensor("sora_gate", init.fresh() ? standardNormal(init.random(), r) : zeros(r), true);
-    }
-
-    private NDArray standardNormal(Random random, int n) {
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = random.nextGaussian();
-        }
-        return fromDoubles(v, n);
+        gate = tensor("sora_gate", init.fresh() ? normal(init.random(), 1, r) : zeros(r), true);
     }
 
     @Override
@@ -108,7 +100,13 @@ public final class SoraLayer extends AdapterLayer {
             }
             j++;
         }
-        return new NDList(fromDoubles(prunedA, k, in), fromDoubles(prunedB, out, k));
+        return new NDList(fromHost(prunedA, k, in), fromHost(prunedB, out, k));
+    }
+
+    private NDArray fromHost(double[] values, long... shape) {
+        try (NDArray host = manager().create(values, new Shape(shape))) {
+            return adopt(host);
+        }
     }
 
     private static double[] doubles(NDArray array) {

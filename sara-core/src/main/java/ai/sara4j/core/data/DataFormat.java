@@ -1,0 +1,36 @@
+package ai.sara4j.core.data;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** The training-data layouts SARA4J reads. */
+public enum DataFormat {
+    /** LLM-Adapters / Alpaca JSON, prompted with {@link PromptTemplate#TRAINING}. */
+    ALPACA,
+    /** E2E NLG lines {@code mr||text}. */
+    E2E;
+
+    /** The format a file name suggests: {@code .json} is {@link #ALPACA}, anything else {@link #E2E}. */
+    public static DataFormat detect(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? ALPACA : E2E;
+    }
+
+    /** The format named on a command line ({@code alpaca} or {@code e2e}, any case). */
+    public static DataFormat parse(String name) {
+        for (DataFormat f : values()) {
+            if (f.name().equalsIgnoreCase(name)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown data format '" + name + "' (expected alpaca or e2e)");
+    }
+
+    /** The training examples of {@code file}, one per record or line. */
+    public List<Example> trainingExamples(Path file) throws DatasetException {
+        return switch (this) {
+            case ALPACA -> LlmAdaptersData.examples(file, PromptTemplate.TRAINING);
+            case E2E -> E2eData.examples(file);
+        };
+    }
+}

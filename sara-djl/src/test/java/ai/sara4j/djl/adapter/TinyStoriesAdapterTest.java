@@ -1,0 +1,130 @@
+package ai.sara4j.djl.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.core.testing.SharedData;
+import ai.sara4j.djl.adapter.lora.LoraConfig;
+import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
+import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.djl.model.LanguageModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Adapters on the real tinystories-656k LLaMA: PEFT logits, SARA export, merged checkpoints, training on E2E. */
+class TinyStoriesAdapterTest {
+    private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lora_plain", "lora_patterns", "lora_rslora", "sara_as_lora"})
+    void importedPeftAdapterGivesPeftLogits(String name) throws Exception {
+        Path fixture = PeftInteropTest.fixture(name);
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            Adapters.load(lm.model(), fixture);
+            assertLogits(lm, fixture, name);
+        }
+    }
+
+    /** SARA with the fixture's U, λ, V, exported to PEFT form and imported onto a fresh model: PEFT's logits. */
+    @Test
+    void exportedSaraGivesPeftLogits(@TempDir Path tmp) throws Exception {
+        Path fixture = PeftInteropTest.fixture("sara_as_lora");
+        Path exported = tmp.resolve("export");
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
+                SafetensorsFile factors = SafetensorsFile.open(fixture.resolve("sara_factors.safetensors"))) {
+            Map<String, Integer> ranks = new LinkedHashMap<>();
+            factors.tensors().forEach((t, info) -> {
+                if (t.endsWith(".sara_lambda")) {
+                    ranks.put(t.substring(0, t.length() - ".sara_lambda".length()), (int) info.shape()[0]);
+                }
+            });
+            InjectedAdapter sara = Adapters.inject(lm.model(), SaraConfig.of(QV).withRankPattern(ranks));
+            for (Map.Entry<String, AdapterLayer> e : sara.layers().entrySet()) {
+                for (var t : e.getValue().tensors().entrySet()) {
+                    TensorLoader.fill(factors, e.getKey() + "." + t.getKey(), t.getValue());
+                }
+            }
+            assertLogits(lm, fixture, "SARA");
+            sara.exportPeft(exported, "tinystories-656k");
+        }
+        try (LanguageModel fresh = LanguageModel.load(SharedData.tinyStories())) {
+            Adapters.load(fresh.model(), exported);
+            assertLogits(fresh, fixture, "exported SARA");
+        }
+    }
+
+    /** A merged checkpoint, loaded as a plain model, gives PEFT's logits for base + adapter. */
+    @Test
+    void mergedCheckpointGivesPeftLogits(@TempDir Path tmp) throws Exception {
+        Path fixture = PeftInteropTest.fixture("lora_patterns");
+        Path merged = tmp.resolve("merged");
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            MergedCheckpointWriter.write(SharedData.tinyStories(), Adapters.load(lm.model(), fixture), merged);
+        }
+        try (LanguageModel lm = LanguageModel.load(merged)) {
+            assertLogits(lm, fixture, "merged");
+        }
+    }
+
+    static Stream<Object[]> methods() {
+        return Stream.of(new Object[] {LoraConfig.of(QV, 8, 16), 1e-2f},
+                new Object[] {SaraConfig.of(QV).withThreshold(0.05), 1e-2f},
+                new Object[] {MoSaraConfig.of(QV), 3e-2f});
+    }
+
+    /** Each method on q_proj, v_proj lowers the E2E target loss over 50 AdamW steps (held-out batch). */
+    @ParameterizedTest
+    @MethodSource("methods")
+    void trainingLowersE2eLoss(AdapterConfig config, float learningRate) throws Exception {
+        List<String> lines = Files.readAllLines(SharedData.require("data/e2e/valid.txt"));
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            long eos = lm.model().config().eosTokenIds().get(0);
+            List<CausalLmSteps.Batch> train = new ArrayList<>();
+            for (int b = 0; b < 10; b++) {
+                train.add(CausalLmSteps.batch(lm.tokenizer(), lines.subList(b * 97, b * 97 + 8), eos));
+            }
+            CausalLmSteps.Batch held = CausalLmSteps.batch(lm.tokenizer(), lines.subList(3000, 3016), eos);
+            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            float before = CausalLmSteps.eval(lm.model(), lm.manager(), held);
+            Optimizer adamW = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(learningRate)).build();
+            for (int step = 0; step < 50; step++) {
+                CausalLmSteps.step(lm.model(), lm.manager(), train.get(step % train.size()), adapter, adamW);
+            }
+            float after = CausalLmSteps.eval(lm.model(), lm.manager(), held);
+            org.slf4j.LoggerFactory.getLogger(TinyStoriesAdapterTest.class).info(
+                    "{}: held-out E2E loss {} -> {} after 50 steps", config.method(), before, after);
+            assertTrue(after < before - 0.1f, config.method() + ": loss " + before + " -> " + after);
+        }
+    }
+
+    private static void assertLogits(LanguageModel lm, Path fixture, String what) throws IOException {
+        try (SafetensorsFile expected = SafetensorsFile.open(fixture.resolve("expected.safetensors"));
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long[] ids = expected.readLongs("input_ids");
+            NDArray input = lm.manager().create(ids, new Shape(1, ids.length));
+            float[] got = lm.model().forward(new ParameterStore(lm.manager(), false), input, null, null, false)
+                    .toFloatArray();
+            assertArrayEquals(expected.readFloats("logits"), got, 1e-4f, what);
+        }
+    }
+}

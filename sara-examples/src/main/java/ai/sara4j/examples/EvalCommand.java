@@ -1,0 +1,117 @@
+package ai.sara4j.examples;
+
+import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.djl.adapter.Adapters;
+import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.eval.EvalReport;
+import ai.sara4j.djl.eval.EvalTask;
+import ai.sara4j.djl.eval.Evaluator;
+import ai.sara4j.djl.model.LanguageModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./sara eval}: greedy decoding on a math, commonsense or E2E set, scored as in the SARA paper. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Evaluate a model, optionally with an adapter, and write the metrics and outputs as JSON.",
+            "math/choice: LLM-Adapters JSON (accuracy, per-example predictions); "
+                    + "e2e: 'mr||text' lines (BLEU, ROUGE-L, one hypothesis per distinct MR)."})
+final class EvalCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(EvalCommand.class);
+
+    @Option(names = "--model", required = true, description = "Hugging Face model folder.")
+    Path model;
+
+    @Option(names = "--adapter", description = "Adapter folder (adapter_config.json + adapter_model.safetensors) to load onto the model.")
+    Path adapter;
+
+    @Option(names = "--data", required = true, description = "Test data: LLM-Adapters JSON (math, choice) or E2E lines (e2e).")
+    Path data;
+
+    @Option(names = "--task", required = true, description = "math, choice or e2e.")
+    String task;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Only the first N examples (e2e: distinct meaning representations); 0 = all.")
+    int limit;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Prompts decoded together (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-new-tokens", defaultValue = "0",
+            description = "Generation budget per prompt; 0 = the task's default (math 256, choice 32, e2e 64).")
+    int maxNewTokens;
+
+    @Option(names = "--out", required = true, description = "Output JSON file (written atomically).")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        EvalTask evalTask = EvalTask.parse(task);
+        Evaluator.Progress progress = new ProgressLine(System.err);
+        EvalReport report;
+        try (LanguageModel lm = LanguageModel.load(model, Engines.device(device))) {
+            if (adapter != null) {
+                InjectedAdapter loaded = Adapters.load(lm.model(), adapter);
+                LOG.info("adapter {} loaded: {} modules", adapter, loaded.layers().size());
+            }
+            report = new Evaluator(lm, batchSize, maxNewTokens).run(data, evalTask, limit, progress);
+        }
+        ObjectNode json = report.toJson(Json.MAPPER);
+        json.put("model", model.toString());
+        json.put("adapter", adapter == null ? null : adapter.toString());
+        json.put("data", data.toString());
+        AtomicFiles.writeString(out, Json.MAPPER.writeValueAsString(json) + "\n");
+        System.out.println(summary(report) + " -> " + out);
+        return 0;
+    }
+
+    private static String summary(EvalReport report) {
+        if (report.task() == EvalTask.E2E) {
+            return String.format(Locale.ROOT, "%s: BLEU %.2f, ROUGE-L %.2f on %d meaning representations",
+                    report.dataset(), report.metrics().get("bleu").doubleValue(),
+                    report.metrics().get("rouge_l").doubleValue(), report.hypotheses().size());
+        }
+        return String.format(Locale.ROOT, "%s: accuracy %.4f (%d/%d)", report.dataset(),
+                report.metrics().get("accuracy").doubleValue(), report.metrics().get("correct").intValue(),
+                report.metrics().get("count").intValue());
+    }
+
+    /** A one-line progress bar with rate and ETA, redrawn on stderr after every batch. */
+    static final class ProgressLine implements Evaluator.Progress {
+        private final PrintStream err;
+        private final long start = System.nanoTime();
+
+        ProgressLine(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void update(int done, int total) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int width = 30;
+            int filled = total == 0 ? width : (int) ((long) width * done / total);
+            double eta = done == 0 ? 0 : seconds / done * (total - done);
+            err.printf(Locale.ROOT, "\reval [%s%s] %d/%d  %.2f examples/s  ETA %s", "#".repeat(filled),
+                    " ".repeat(width - filled), done, total, done / Math.max(seconds, 1e-9), duration(eta));
+            if (done == total) {
+                err.println();
+            }
+            err.flush();
+        }
+
+        private static String duration(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+                    : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+    }
+}
