@@ -1,8 +1,11 @@
 package ai.sara4j.djl.adapter;
 
 import ai.sara4j.core.target.TargetMatcher;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a user chose on the command line (or in code) for a new adapter, before a method turns it into its own
@@ -37,25 +40,56 @@ public record AdapterOptions(TargetMatcher targets, Optional<Integer> r, Optiona
     }
 
     /**
-     * Fails, naming the option and the method, when any of {@code options} (record component names: {@code r},
-     * {@code alpha}, {@code threshold}, {@code ranks}, {@code heads}, {@code init}, {@code extra}) is set.
+     * Fails naming the first option that is set but not among {@code taken} (of {@code r}, {@code alpha},
+     * {@code threshold}, {@code ranks}, {@code heads}, {@code dropout}, {@code init}), and the first extra option
+     * not among {@code extras}.
      */
-    public void rejectUnsupported(String method, String... options) {
-        for (String option : options) {
-            boolean set = switch (option) {
-                case "r" -> r.isPresent();
-                case "alpha" -> alpha.isPresent();
-                case "threshold" -> threshold.isPresent();
-                case "ranks" -> !ranks.isEmpty();
-                case "heads" -> heads.isPresent();
-                case "init" -> init.isPresent();
-                case "extra" -> !extra.isEmpty();
-                default -> throw new IllegalArgumentException("unknown adapter option '" + option + "'");
-            };
-            if (set) {
-                throw new IllegalArgumentException("method " + method + " does not take option '"
-                        + (option.equals("extra") ? extra.keySet().iterator().next() : option) + "'");
+    public void requireOnly(String method, Set<String> taken, Set<String> extras) {
+        Map<String, Boolean> set = new LinkedHashMap<>();
+        set.put("r", r.isPresent());
+        set.put("alpha", alpha.isPresent());
+        set.put("threshold", threshold.isPresent());
+        set.put("ranks", !ranks.isEmpty());
+        set.put("heads", heads.isPresent());
+        set.put("dropout", dropout.isPresent());
+        set.put("init", init.isPresent());
+        set.forEach((name, present) -> {
+            if (present && !taken.contains(name)) {
+                throw new IllegalArgumentException("option '" + name + "' does not apply to method " + method);
             }
+        });
+        for (String key : new TreeSet<>(extra.keySet())) {
+            if (!extras.contains(key)) {
+                throw new IllegalArgumentException("unknown method option '" + key + "' for method " + method
+                        + " (known: " + String.join(", ", new TreeSet<>(extras)) + ")");
+            }
+        }
+    }
+
+    /** The extra option {@code key} as a number, or {@code fallback} when unset; a non-number is an error naming it. */
+    public double extraDouble(String key, double fallback) {
+        String value = extra.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("method option '" + key + "' must be a number, got '" + value + "'", e);
+        }
+    }
+
+    /** The extra option {@code key} as an integer, or {@code fallback} when unset. */
+    public int extraInt(String key, int fallback) {
+        String value = extra.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("method option '" + key + "' must be an integer, got '" + value + "'",
+                    e);
         }
     }
 }

@@ -8,6 +8,7 @@ import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
 import java.util.Map;
+import java.util.Set;
 
 /** LoRA in the adapter registry; it also reads every plain PEFT LoRA folder (peft_type LORA, no sara4j section). */
 public final class LoraMethod implements AdapterMethod {
@@ -35,12 +36,7 @@ public final class LoraMethod implements AdapterMethod {
     /** r (default 8), alpha (default r), dropout (default 0); {@code --method-option use_rslora=true}. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
-        options.rejectUnsupported(name(), "threshold", "ranks", "heads", "init");
-        for (String key : options.extra().keySet()) {
-            if (!key.equals("use_rslora")) {
-                throw new IllegalArgumentException("method " + name() + " does not take option '" + key + "'");
-            }
-        }
+        options.requireOnly(name(), Set.of("r", "alpha", "dropout"), Set.of("use_rslora"));
         boolean rslora = Boolean.parseBoolean(options.extra().getOrDefault("use_rslora", "false"));
         int r = options.r().orElse(8);
         return new LoraConfig(options.targets(), r, options.alpha().orElse((double) r), options.dropout().orElse(0.0),

@@ -7,6 +7,7 @@ import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
+import java.util.Set;
 
 /** Mo-SARA in the adapter registry. */
 public final class MoSaraMethod implements AdapterMethod {
@@ -35,7 +36,7 @@ public final class MoSaraMethod implements AdapterMethod {
     /** threshold (default 0.5) or ranks per module, heads (default 5), dropout (default 0.05). */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
-        options.rejectUnsupported(name(), "r", "alpha", "init", "extra");
+        options.requireOnly(name(), Set.of("threshold", "ranks", "heads", "dropout"), Set.of());
         return new MoSaraConfig(options.targets(), options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD),
                 options.heads().orElse(MoSaraConfig.DEFAULT_HEADS), options.ranks(),
                 options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT), options.seed());

@@ -7,6 +7,7 @@ import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
+import java.util.Set;
 
 /** SARA in the adapter registry: the rank of each module comes from its rank_pattern entry or the rank rule. */
 public final class SaraMethod implements AdapterMethod {
@@ -35,7 +36,7 @@ public final class SaraMethod implements AdapterMethod {
     /** threshold (default 0.01) or ranks per module, init {@code random} (default) or {@code zero}, dropout 0.05. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
-        options.rejectUnsupported(name(), "r", "alpha", "heads", "extra");
+        options.requireOnly(name(), Set.of("threshold", "ranks", "init", "dropout"), Set.of());
         SaraConfig.Init init = options.init().map(SaraConfig.Init::parse).orElse(SaraConfig.Init.RANDOM);
         return new SaraConfig(options.targets(), options.threshold().orElse(SaraConfig.DEFAULT_THRESHOLD),
                 options.ranks(), init, options.dropout().orElse(SaraConfig.DEFAULT_DROPOUT), options.seed());
