@@ -33,10 +33,10 @@ final class AdapterChoice {
     @Option(names = "--method", defaultValue = "sara", description = "lora, sara, mosara, sora or edora (default ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--r", description = "LoRA/SoRA/EDoRA rank (LoRA default 10, the SARA paper's baseline).")
+    @Option(names = "--r", description = "LoRA/SoRA/EDoRA rank (LoRA default 8, PEFT's; the SARA paper's baseline is 10).")
     Integer r;
 
-    @Option(names = "--alpha", description = "LoRA/SoRA/EDoRA alpha, scaling alpha/r (LoRA default 2r).")
+    @Option(names = "--alpha", description = "LoRA/SoRA/EDoRA alpha, scaling alpha/r (LoRA default r).")
     Double alpha;
 
     @ArgGroup(exclusive = true)
@@ -56,7 +56,7 @@ final class AdapterChoice {
     @Option(names = "--init", description = "Initialisation variant (SARA: random or zero).")
     String init;
 
-    @Option(names = "--dropout", description = "Adapter input dropout (default 0.05, the paper's).")
+    @Option(names = "--dropout", description = "Adapter input dropout (default: the method's; 0.05 for SARA and Mo-SARA, the paper's).")
     Double dropout;
 
     @Option(names = "--targets", defaultValue = "q_proj,v_proj",

@@ -102,6 +102,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     }
                 });
             }
+            long rssEnd = procStatus("VmRSS"); // before the peak, so peak >= end holds
             double median = median(stepMs);
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("model", source.model != null ? source.model.toString() : source.shape);
@@ -124,7 +125,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 out.put("peak_memory_kind", "process_rss_peak");
             }
             out.put("rss_after_warmup_bytes", rssAfterWarmup[0]);
-            out.put("rss_end_bytes", procStatus("VmRSS"));
+            out.put("rss_end_bytes", rssEnd);
             System.out.println(Json.MAPPER.writeValueAsString(out));
         } finally {
             AtomicFiles.deleteRecursively(runFolder);

@@ -1,20 +1,16 @@
 package ai.sara4j.examples;
 
 import ai.sara4j.core.io.AtomicFiles;
-import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
 import ai.sara4j.djl.eval.EvalReport;
 import ai.sara4j.djl.eval.EvalTask;
 import ai.sara4j.djl.eval.Evaluator;
-import ai.sara4j.djl.model.LanguageModel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./sara eval}: greedy decoding on a math, commonsense or E2E set, scored as in the SARA paper. */
@@ -23,13 +19,8 @@ import picocli.CommandLine.Option;
             "math/choice: LLM-Adapters JSON (accuracy, per-example predictions); "
                     + "e2e: 'mr||text' lines (BLEU, ROUGE-L, one hypothesis per distinct MR)."})
 final class EvalCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(EvalCommand.class);
-
-    @Option(names = "--model", required = true, description = "Hugging Face model folder.")
-    Path model;
-
-    @Option(names = "--adapter", description = "Adapter folder (adapter_config.json + adapter_model.safetensors) to load onto the model.")
-    Path adapter;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--data", required = true, description = "Test data: LLM-Adapters JSON (math, choice) or E2E lines (e2e).")
     Path data;
@@ -50,24 +41,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output JSON file (written atomically).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
-    String device;
-
     @Override
     public Integer call() throws Exception {
         EvalTask evalTask = EvalTask.parse(task);
         Evaluator.Progress progress = new ProgressLine(System.err);
         EvalReport report;
-        try (LanguageModel lm = LanguageModel.load(model, Engines.device(device))) {
-            if (adapter != null) {
-                InjectedAdapter loaded = Adapters.load(lm.model(), adapter);
-                LOG.info("adapter {} loaded: {} modules", adapter, loaded.layers().size());
-            }
-            report = new Evaluator(lm, batchSize, maxNewTokens).run(data, evalTask, limit, progress);
+        try (ModelOptions.Loaded loaded = model.load()) {
+            report = new Evaluator(loaded.lm(), batchSize, maxNewTokens).run(data, evalTask, limit, progress);
         }
         ObjectNode json = report.toJson(Json.MAPPER);
-        json.put("model", model.toString());
-        json.put("adapter", adapter == null ? null : adapter.toString());
+        json.put("model", model.model.toString());
+        json.put("adapter", model.adapter == null ? null : model.adapter.toString());
         json.put("data", data.toString());
         AtomicFiles.writeString(out, Json.MAPPER.writeValueAsString(json) + "\n");
         System.out.println(summary(report) + " -> " + out);

@@ -7,7 +7,6 @@ import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
 import ai.sara4j.djl.model.LanguageModel;
-import ai.sara4j.djl.train.StepHook;
 import ai.sara4j.djl.train.StepMetrics;
 import ai.sara4j.djl.train.Trainer;
 import ai.sara4j.djl.train.TrainingOptions;
@@ -124,7 +123,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     maxGradNorm, seed, saveEvery, dev.isGpu());
             Trainer.Result result;
             try (ProgressBar bar = progressBar()) {
-                result = new Trainer(lm.model(), adapter, tokens, options, stepHooks(adapter), eos)
+                result = new Trainer(lm.model(), adapter, tokens, options, adapter.stepHooks(), eos)
                         .train(run, resume, m -> show(bar, m));
             }
             writeCharts(run);
@@ -135,14 +134,6 @@ final class FinetuneCommand implements Callable<Integer> {
             System.out.println("loss chart: " + out.resolve("loss.png").toAbsolutePath());
         }
         return 0;
-    }
-
-    /**
-     * The method's after-update work (SoRA's proximal step). Integration point: becomes {@code adapter.stepHooks()}
-     * when the SoRA/EDoRA branch, which adds it, is merged; LoRA, SARA and Mo-SARA have none.
-     */
-    static List<StepHook> stepHooks(InjectedAdapter adapter) {
-        return List.of();
     }
 
     static double paperLearningRate(String method) {

@@ -1,7 +1,6 @@
 package ai.sara4j.examples;
 
 import ai.sara4j.djl.model.GenerationOptions;
-import ai.sara4j.djl.model.LanguageModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,8 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Print the model's continuation of a prompt (key/value cache, stops at end-of-sequence).")
 final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Hugging Face model folder.")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--prompt", required = true, description = "Text to continue.")
     String prompt;
@@ -30,14 +29,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Mixin
-    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens).sampling(temperature, topP, seed);
-        try (LanguageModel lm = LanguageModel.load(model, device.device())) {
-            System.out.println(lm.generate(prompt, options).text());
+        try (ModelOptions.Loaded loaded = model.load()) {
+            System.out.println(loaded.lm().generate(prompt, options).text());
         }
         return 0;
     }

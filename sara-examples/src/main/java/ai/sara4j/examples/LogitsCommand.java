@@ -1,6 +1,5 @@
 package ai.sara4j.examples;
 
-import ai.sara4j.djl.model.LanguageModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,8 +10,8 @@ import picocli.CommandLine.Option;
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Write the prompt's token ids (input_ids [T] I64) and the logits (logits [T, vocab] F32) as safetensors.")
 final class LogitsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Hugging Face model folder.")
-    Path model;
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--prompt", required = true, description = "Text to score.")
     String prompt;
@@ -20,13 +19,11 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically).")
     Path out;
 
-    @Mixin
-    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
-        try (LanguageModel lm = LanguageModel.load(model, device.device())) {
-            lm.logits(prompt).write(out);
+        try (ModelOptions.Loaded loaded = model.load()) {
+            loaded.lm().logits(prompt).write(out);
         }
         return 0;
     }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = SaraCli.Version.class,
         description = "SVD-based adaptive low-rank adapters (SARA, Mo-SARA, LoRA, SoRA, EDoRA) for LLMs on DJL.",
-        subcommands = {PlanCommand.class, FinetuneCommand.class, LogitsCommand.class, GenerateCommand.class, EvalCommand.class, BenchCommand.class, DemoCommand.class})
+        subcommands = {DemoCommand.class, PlanCommand.class, FinetuneCommand.class, EvalCommand.class, LogitsCommand.class,
+            GenerateCommand.class, MergeCommand.class, ExportCommand.class, BenchCommand.class})
 public final class SaraCli {
     private static final Logger LOG = LoggerFactory.getLogger(SaraCli.class);
 

@@ -45,7 +45,7 @@ class FinetuneCommandTest {
         CliRunner.Result wrongOption = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(),
                 "--data", data.toString(), "--method", "lora", "--threshold", "0.1", "--out", tmp.resolve("x").toString());
         assertEquals(1, wrongOption.exitCode());
-        assertTrue(wrongOption.err().contains("lora does not take threshold"), wrongOption.err());
+        assertTrue(wrongOption.err().contains("option 'threshold' does not apply to method lora"), wrongOption.err());
     }
 
     @Test

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * other field kept as read so a config survives a read/write round trip.
  *
  * <p>SARA4J's own methods keep their extra fields in an object under the key {@value #EXTENSION_KEY} (for example
- * {@code "sara4j": {"method": "sara", "threshold": 0.05, "init": "kaiming", "seed": 42}}); PEFT ignores it.
+ * {@code "sara4j": {"method": "sara", "threshold": 0.05, "init": "random", "seed": 42}}); PEFT ignores it.
  *
  * <p>Per-module overrides follow PEFT ({@code get_pattern_key}): a key of {@code rank_pattern} or
  * {@code alpha_pattern} applies to a module whose dotted name matches the regex {@code (.*\.)?(key)$}; the first
@@ -233,6 +233,13 @@ public final class PeftConfig {
     /** The alpha PEFT gives {@code module}: its {@code alpha_pattern} entry, else {@code lora_alpha}. */
     public double alphaFor(String module) {
         return patternKey(alphaPattern().keySet(), module).map(k -> alphaPattern().get(k)).orElse(loraAlpha());
+    }
+
+    /** Whether {@code field} is present with a value other than null, false, an empty list or an empty object. */
+    public boolean isSet(String field) {
+        JsonNode node = root.get(field);
+        return node != null && !node.isNull() && !(node.isBoolean() && !node.asBoolean())
+                && !(node.isContainerNode() && node.isEmpty());
     }
 
     /** The SARA4J extension object, if present. */

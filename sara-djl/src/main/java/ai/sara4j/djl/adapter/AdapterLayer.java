@@ -11,8 +11,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -58,9 +60,18 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /**
      * The update as a PEFT LoRA pair with scaling 1: {@code [lora_A (r×in), lora_B (out×r)]} with
-     * ΔW = lora_B·lora_A; unsupported where {@link #deltaWeight} is.
+     * ΔW = lora_B·lora_A (for a DoRA-shaped adapter, see {@link #peftMagnitude()}, the direction update
+     * W0 + lora_B·lora_A instead); unsupported where {@link #deltaWeight} is.
      */
     public abstract NDList asLora();
+
+    /**
+     * The DoRA magnitude vector (out) when this adapter is a PEFT DoRA adapter with the {@link #asLora()} pair as
+     * its low-rank direction update (EDoRA); empty for plain LoRA-shaped updates.
+     */
+    public Optional<NDArray> peftMagnitude() {
+        return Optional.empty();
+    }
 
     /** The wrapped frozen layer. */
     public Linear base() {
@@ -79,7 +90,7 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     /** Adapter tensors by their module-relative name (trainable and frozen), in declaration order. */
     public Map<String, Parameter> tensors() {
-        return java.util.Collections.unmodifiableMap(tensors);
+        return Collections.unmodifiableMap(tensors);
     }
 
     /** Number of trainable scalars in this adapter. */
@@ -99,8 +110,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter already merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.addi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.addi(cast);
         }
         merged = true;
     }
@@ -111,8 +123,9 @@ public abstract class AdapterLayer extends AbstractBlock {
             throw new IllegalStateException("adapter is not merged");
         }
         NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight()) {
-            weight.subi(delta.toType(weight.getDataType(), false));
+        try (NDArray delta = deltaWeight();
+                NDArray cast = delta.toType(weight.getDataType(), true)) {
+            weight.subi(cast);
         }
         merged = false;
     }
@@ -146,6 +159,15 @@ public abstract class AdapterLayer extends AbstractBlock {
         double[] values = new double[Math.toIntExact(new Shape(shape).size())];
         for (int i = 0; i < values.length; i++) {
             values[i] = (2 * random.nextDouble() - 1) * bound;
+        }
+        return fromDoubles(values, shape);
+    }
+
+    /** Normal(0, std²) values from {@code random}, as PyTorch's normal_ (SoRA's gate, EDoRA's R). */
+    protected final NDArray normal(Random random, double std, long... shape) {
+        double[] values = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextGaussian() * std;
         }
         return fromDoubles(values, shape);
     }

@@ -2,6 +2,8 @@ package ai.sara4j.djl.adapter;
 
 import ai.djl.nn.core.Linear;
 import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.djl.train.StepHook;
+import java.util.List;
 
 /**
  * The service interface of one adapter method. The wiring ({@link Adapters}, {@link InjectedAdapter}) handles
@@ -36,5 +38,13 @@ public interface AdapterMethod {
      */
     default AdapterConfig configure(AdapterOptions options) {
         throw new UnsupportedOperationException("method " + name() + " cannot be configured from options yet");
+    }
+
+    /**
+     * Work this method needs after every optimizer update of {@code adapter} (SoRA's proximal step on its gates);
+     * none by default. The training loop runs them through {@link InjectedAdapter#stepHooks()}.
+     */
+    default List<StepHook> stepHooks(InjectedAdapter adapter) {
+        return List.of();
     }
 }

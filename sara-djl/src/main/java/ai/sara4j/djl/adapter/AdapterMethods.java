@@ -1,9 +1,11 @@
 package ai.sara4j.djl.adapter;
 
 import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.djl.adapter.edora.EdoraMethod;
 import ai.sara4j.djl.adapter.lora.LoraMethod;
 import ai.sara4j.djl.adapter.mosara.MoSaraMethod;
 import ai.sara4j.djl.adapter.sara.SaraMethod;
+import ai.sara4j.djl.adapter.sora.SoraMethod;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -12,7 +14,9 @@ public final class AdapterMethods {
     private static final List<AdapterMethod> METHODS = List.of(
             new LoraMethod(),
             new SaraMethod(),
-            new MoSaraMethod());
+            new MoSaraMethod(),
+            new SoraMethod(),
+            new EdoraMethod());
 
     private AdapterMethods() {}
 

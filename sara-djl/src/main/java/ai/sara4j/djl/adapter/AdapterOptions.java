@@ -1,11 +1,11 @@
 package ai.sara4j.djl.adapter;
 
 import ai.sara4j.core.target.TargetMatcher;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a user chose on the command line (or in code) for a new adapter, before a method turns it into its own
@@ -40,30 +40,56 @@ public record AdapterOptions(TargetMatcher targets, Optional<Integer> r, Optiona
     }
 
     /**
-     * Refuses every option that is set but not in {@code taken} (names as on the command line: {@code r},
-     * {@code alpha}, {@code threshold}, {@code ranks}, {@code heads}, {@code init}), and every {@code extra} key not in
-     * {@code extraTaken}, with an error naming the options and the method.
+     * Fails naming the first option that is set but not among {@code taken} (of {@code r}, {@code alpha},
+     * {@code threshold}, {@code ranks}, {@code heads}, {@code dropout}, {@code init}), and the first extra option
+     * not among {@code extras}.
      */
-    public void requireOnly(String method, Set<String> taken, Set<String> extraTaken) {
-        List<String> refused = new ArrayList<>();
-        check(refused, taken, "r", r.isPresent());
-        check(refused, taken, "alpha", alpha.isPresent());
-        check(refused, taken, "threshold", threshold.isPresent());
-        check(refused, taken, "ranks", !ranks.isEmpty());
-        check(refused, taken, "heads", heads.isPresent());
-        check(refused, taken, "init", init.isPresent());
-        extra.keySet().stream().filter(k -> !extraTaken.contains(k)).sorted().forEach(k -> refused.add("option " + k));
-        if (!refused.isEmpty()) {
-            throw new IllegalArgumentException("method " + method + " does not take " + String.join(", ", refused)
-                    + " (it takes " + (taken.isEmpty() ? "none of them" : String.join(", ", taken.stream().sorted().toList()))
-                    + (extraTaken.isEmpty() ? "" : "; options " + String.join(", ", extraTaken.stream().sorted().toList()))
-                    + ")");
+    public void requireOnly(String method, Set<String> taken, Set<String> extras) {
+        Map<String, Boolean> set = new LinkedHashMap<>();
+        set.put("r", r.isPresent());
+        set.put("alpha", alpha.isPresent());
+        set.put("threshold", threshold.isPresent());
+        set.put("ranks", !ranks.isEmpty());
+        set.put("heads", heads.isPresent());
+        set.put("dropout", dropout.isPresent());
+        set.put("init", init.isPresent());
+        set.forEach((name, present) -> {
+            if (present && !taken.contains(name)) {
+                throw new IllegalArgumentException("option '" + name + "' does not apply to method " + method);
+            }
+        });
+        for (String key : new TreeSet<>(extra.keySet())) {
+            if (!extras.contains(key)) {
+                throw new IllegalArgumentException("unknown method option '" + key + "' for method " + method
+                        + " (known: " + String.join(", ", new TreeSet<>(extras)) + ")");
+            }
         }
     }
 
-    private static void check(List<String> refused, Set<String> taken, String name, boolean set) {
-        if (set && !taken.contains(name)) {
-            refused.add(name);
+    /** The extra option {@code key} as a number, or {@code fallback} when unset; a non-number is an error naming it. */
+    public double extraDouble(String key, double fallback) {
+        String value = extra.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("method option '" + key + "' must be a number, got '" + value + "'", e);
+        }
+    }
+
+    /** The extra option {@code key} as an integer, or {@code fallback} when unset. */
+    public int extraInt(String key, int fallback) {
+        String value = extra.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("method option '" + key + "' must be an integer, got '" + value + "'",
+                    e);
         }
     }
 }

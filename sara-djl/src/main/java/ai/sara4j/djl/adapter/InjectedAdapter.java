@@ -9,6 +9,8 @@ import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.train.StepHook;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The adapters put into one model: their layers by module path, trainable parameters, merge/unmerge, saving, and
@@ -77,6 +80,14 @@ public final class InjectedAdapter {
         layers.values().forEach(AdapterLayer::unmerge);
     }
 
+    /**
+     * The method's work after each optimizer update ({@link AdapterMethod#stepHooks}), for the training loop to
+     * run; empty for most methods.
+     */
+    public List<StepHook> stepHooks() {
+        return AdapterMethods.byName(config.method()).stepHooks(this);
+    }
+
     /** The {@code adapter_config.json} describing this adapter. */
     public PeftConfig peftConfig() {
         return config.toPeft(ranks());
@@ -109,9 +120,13 @@ public final class InjectedAdapter {
     }
 
     /**
-     * Writes a plain PEFT LoRA adapter with the same update: per module lora_A (r×in) and lora_B (out×r) with
-     * ΔW = lora_B·lora_A, each module keeping its own rank through {@code rank_pattern} and scaling 1 through
-     * {@code alpha_pattern} (alpha = r). Mo-SARA cannot be expressed this way and is refused.
+     * Writes a PEFT LoRA adapter with the same update: per module lora_A (r×in) and lora_B (out×r) from
+     * {@link AdapterLayer#asLora()}, each module keeping its own rank through {@code rank_pattern} and scaling 1
+     * through {@code alpha_pattern} (alpha = r). A module whose pair has rank 0 (a SoRA module whose gates are all
+     * zero) has no update and is left out, {@code target_modules} then listing the exported modules by path. When
+     * the layers are DoRA-shaped ({@link AdapterLayer#peftMagnitude()}, EDoRA) the folder is a PEFT DoRA adapter
+     * ({@code use_dora: true} and {@code lora_magnitude_vector} per module). Mo-SARA cannot be expressed this way
+     * and is refused.
      *
      * @param baseModel written as {@code base_model_name_or_path} (may be null)
      */
@@ -119,19 +134,38 @@ public final class InjectedAdapter {
         SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
         Map<String, Integer> ranks = new LinkedHashMap<>();
         Map<String, Double> alphas = new LinkedHashMap<>();
+        int dora = 0;
         for (Map.Entry<String, AdapterLayer> e : layers.entrySet()) {
             String prefix = Adapters.PEFT_PREFIX + e.getKey() + ".";
             try (NDList lora = e.getValue().asLora()) {
+                int r = Math.toIntExact(lora.get(0).getShape().get(0));
+                if (r == 0) {
+                    continue;
+                }
                 add(writer, prefix + "lora_A.weight", lora.get(0));
                 add(writer, prefix + "lora_B.weight", lora.get(1));
+                ranks.put(e.getKey(), r);
+                alphas.put(e.getKey(), (double) r);
             }
-            int r = e.getValue().rank();
-            ranks.put(e.getKey(), r);
-            alphas.put(e.getKey(), (double) r);
+            Optional<NDArray> magnitude = e.getValue().peftMagnitude();
+            if (magnitude.isPresent()) {
+                try (NDArray m = magnitude.get()) {
+                    add(writer, prefix + "lora_magnitude_vector", m);
+                }
+                dora++;
+            }
         }
+        if (ranks.isEmpty()) {
+            throw new IllegalStateException("nothing to export: every adapted module has rank 0");
+        }
+        if (dora != 0 && dora != ranks.size()) {
+            throw new IllegalStateException("cannot export a mix of DoRA and plain LoRA modules as one PEFT adapter");
+        }
+        TargetMatcher targets = ranks.size() == layers.size() ? config.targets()
+                : TargetMatcher.names(new ArrayList<>(ranks.keySet()));
         int maxRank = ranks.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         PeftConfig file = PeftConfig.create("LORA").r(maxRank).loraAlpha(maxRank).loraDropout(config.dropout())
-                .targetModules(config.targets()).rankPattern(ranks).alphaPattern(alphas)
+                .useDora(dora > 0).targetModules(targets).rankPattern(ranks).alphaPattern(alphas)
                 .baseModelNameOrPath(baseModel);
         AtomicFiles.writeFolder(folder, tmp -> {
             file.write(tmp);

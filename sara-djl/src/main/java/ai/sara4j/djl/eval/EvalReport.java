@@ -3,6 +3,7 @@ package ai.sara4j.djl.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.Map;
 public record EvalReport(EvalTask task, String dataset, String scorer, Map<String, Number> metrics,
         List<Prediction> predictions, List<String> hypotheses) {
     public EvalReport {
-        metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         predictions = List.copyOf(predictions);
         hypotheses = List.copyOf(hypotheses);
     }

@@ -15,12 +15,16 @@ import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.djl.adapter.sora.SoraConfig;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Autograd gradients of every adapter parameter equal central finite differences in float64. */
+/**
+ * Autograd gradients of every adapter parameter equal central finite differences in float64. (EDoRA's detached norm
+ * makes its gradient differ from the finite differences of its output on purpose: {@code EdoraTest} checks it.)
+ */
 class AdapterGradientTest {
     private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
@@ -28,7 +32,8 @@ class AdapterGradientTest {
         return Stream.of(
                 LoraConfig.of(QV, 3, 6).withRslora(true).withPatterns(Map.of("v_proj", 2), Map.of()),
                 SaraConfig.of(QV).withThreshold(0.3).withDropout(0),
-                MoSaraConfig.of(QV).withHeads(3).withDropout(0));
+                MoSaraConfig.of(QV).withHeads(3).withDropout(0),
+                SoraConfig.of(QV).withRank(3, 5));
     }
 
     @ParameterizedTest

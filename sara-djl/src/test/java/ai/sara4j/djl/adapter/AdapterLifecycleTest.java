@@ -99,6 +99,29 @@ class AdapterLifecycleTest {
         }
     }
 
+    /** Options from the command line become each method's config with the papers' defaults; foreign options fail. */
+    @Test
+    void optionsConfigureEachMethodWithItsDefaults() {
+        AdapterOptions defaults = AdapterOptions.defaults(QV, 42);
+        assertEquals(LoraConfig.of(QV, 8, 8), AdapterMethods.byName("lora").configure(defaults));
+        assertEquals(SaraConfig.of(QV), AdapterMethods.byName("sara").configure(defaults));
+        assertEquals(MoSaraConfig.of(QV), AdapterMethods.byName("mosara").configure(defaults));
+        AdapterOptions zero = new AdapterOptions(QV, java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.of(0.05), Map.of(), java.util.Optional.empty(), java.util.Optional.of(0.0),
+                java.util.Optional.of("zero"), 7, Map.of());
+        assertEquals(SaraConfig.of(QV).withThreshold(0.05).withInit(SaraConfig.Init.ZERO).withDropout(0).withSeed(7),
+                AdapterMethods.byName("sara").configure(zero));
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+                () -> AdapterMethods.byName("lora").configure(zero));
+        assertTrue(foreign.getMessage().contains("lora") && foreign.getMessage().contains("threshold"),
+                foreign.getMessage());
+        AdapterOptions rslora = new AdapterOptions(QV, java.util.Optional.of(4), java.util.Optional.empty(),
+                java.util.Optional.empty(), Map.of(), java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty(), 42, Map.of("use_rslora", "true"));
+        assertTrue(((LoraConfig) AdapterMethods.byName("lora").configure(rslora)).useRslora());
+        assertThrows(IllegalArgumentException.class, () -> AdapterMethods.byName("mosara").configure(rslora));
+    }
+
     /** Dropout acts on the adapter input only, and only in training. */
     @Test
     void dropoutActsOnTheAdapterPathInTrainingOnly() {
@@ -312,6 +335,16 @@ class AdapterLifecycleTest {
             PeftConfig.read(folder).targetModules(TargetMatcher.names("k_proj")).write(otherTargets);
             assertThrows(IllegalArgumentException.class,
                     () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), otherTargets));
+
+            // a PEFT LoRA feature SARA4J does not implement
+            Path lora = tmp.resolve("lora");
+            Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(QV, 2, 2)).save(lora);
+            Path saved = copy(lora, tmp.resolve("modules-to-save"));
+            PeftConfig.parse(PeftConfig.read(lora).toJson().replaceFirst("\\{", "{\"modules_to_save\": [\"lm_head\"],"))
+                    .write(saved);
+            IllegalArgumentException unsupported = assertThrows(IllegalArgumentException.class,
+                    () -> Adapters.load(TestNets.build(manager, DataType.FLOAT32, 1), saved));
+            assertTrue(unsupported.getMessage().contains("modules_to_save"), unsupported.getMessage());
 
             // no weights file
             Path noWeights = copy(folder, tmp.resolve("no-weights"));

@@ -10,17 +10,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.adapter.edora.EdoraConfig;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.mosara.MoSaraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.djl.adapter.sora.SoraConfig;
 import ai.sara4j.djl.train.AdamW;
+import ai.sara4j.djl.train.StepHook;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each method, trained alone on a frozen network, fits a teacher (the same network with perturbed weights): the loss
- * falls over 50 AdamW steps at the paper's learning rates.
+ * falls over 50 AdamW steps at the paper's learning rates (with the method's after-update hooks, SoRA's proximal
+ * step).
  */
 class AdapterTrainingTest {
     private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
@@ -35,7 +39,9 @@ class AdapterTrainingTest {
     static Stream<Case> cases() {
         return Stream.of(new Case(LoraConfig.of(QV, 4, 8), 1e-2f),
                 new Case(SaraConfig.of(QV).withThreshold(0.3).withDropout(0), 1e-2f),
-                new Case(MoSaraConfig.of(QV).withHeads(3).withDropout(0), 3e-2f));
+                new Case(MoSaraConfig.of(QV).withHeads(3).withDropout(0), 3e-2f),
+                new Case(SoraConfig.of(QV).withRank(4, 8), 1e-2f),
+                new Case(EdoraConfig.of(QV).withRank(4, 8), 1e-2f));
     }
 
     @ParameterizedTest
@@ -62,6 +68,9 @@ class AdapterTrainingTest {
                     first = last;
                 }
                 TestNets.step(adamW, c.learningRate());
+                for (StepHook hook : adapter.stepHooks()) {
+                    hook.afterUpdate(step + 1, c.learningRate());
+                }
             }
             assertTrue(last < 0.8f * first, c + ": loss " + first + " -> " + last);
         }

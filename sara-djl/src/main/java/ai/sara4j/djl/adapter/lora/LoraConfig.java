@@ -3,6 +3,7 @@ package ai.sara4j.djl.adapter.lora;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Map;
 public record LoraConfig(TargetMatcher targets, int r, double alpha, double dropout, boolean useRslora,
         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, long seed) implements AdapterConfig {
     public static final String METHOD = "lora";
+    /** PEFT LoRA features SARA4J does not implement; a file using one is refused rather than half-applied. */
+    private static final List<String> UNSUPPORTED_FIELDS = List.of("modules_to_save",
+            "layers_to_transform", "exclude_modules", "target_parameters", "trainable_token_indices",
+            "layer_replication", "use_qalora", "alora_invocation_tokens");
 
     public LoraConfig {
         if (r < 1) {
@@ -82,6 +87,11 @@ public record LoraConfig(TargetMatcher targets, int r, double alpha, double drop
         if (file.fanInFanOut()) {
             throw new IllegalArgumentException(PeftConfig.FILE_NAME
                     + ": fan_in_fan_out=true (Conv1D weights) is not supported; SARA4J models use out×in Linear");
+        }
+        for (String field : UNSUPPORTED_FIELDS) {
+            if (file.isSet(field)) {
+                throw new IllegalArgumentException(PeftConfig.FILE_NAME + ": " + field + " is not supported");
+            }
         }
         if (!"none".equals(file.bias())) {
             throw new IllegalArgumentException(PeftConfig.FILE_NAME + ": bias='" + file.bias()

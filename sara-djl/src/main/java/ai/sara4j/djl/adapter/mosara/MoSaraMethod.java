@@ -33,13 +33,12 @@ public final class MoSaraMethod implements AdapterMethod {
         return new MoSaraLayer(base, k, mo.heads(), mo.dropout(), init);
     }
 
-    /** The paper's defaults: threshold 0.5, 5 heads, dropout 0.05; {@code ranks} become {@code rank_pattern}. */
+    /** threshold (default 0.5) or ranks per module, heads (default 5), dropout (default 0.05). */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
-        options.requireOnly(name(), Set.of("threshold", "ranks", "heads"), Set.of());
-        return MoSaraConfig.of(options.targets())
-                .withThreshold(options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD))
-                .withHeads(options.heads().orElse(MoSaraConfig.DEFAULT_HEADS)).withRankPattern(options.ranks())
-                .withDropout(options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT)).withSeed(options.seed());
+        options.requireOnly(name(), Set.of("threshold", "ranks", "heads", "dropout"), Set.of());
+        return new MoSaraConfig(options.targets(), options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD),
+                options.heads().orElse(MoSaraConfig.DEFAULT_HEADS), options.ranks(),
+                options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT), options.seed());
     }
 }

@@ -4,7 +4,7 @@ import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,9 +28,18 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
     /** Initialisation of the trainable factors. */
     public enum Init {
         /** Paper default: U, λ, V all Kaiming-uniform, so ΔW ≠ 0 at step 0. */
-        KAIMING,
-        /** As KAIMING but U = 0, so ΔW = 0 at step 0 (LoRA-style; U still gets a gradient). */
-        ZERO
+        RANDOM,
+        /** As RANDOM but U = 0, so ΔW = 0 at step 0 (LoRA-style; U still gets a gradient). */
+        ZERO;
+
+        /** {@code random} or {@code zero}, as written in {@code adapter_config.json} and on the command line. */
+        public static Init parse(String name) {
+            try {
+                return valueOf(name.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("SARA init must be 'random' or 'zero', got '" + name + "'", e);
+            }
+        }
     }
 
     public SaraConfig {
@@ -42,7 +51,7 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
 
     /** Paper defaults for the given targets. */
     public static SaraConfig of(TargetMatcher targets) {
-        return new SaraConfig(targets, DEFAULT_THRESHOLD, Map.of(), Init.KAIMING, DEFAULT_DROPOUT, 42);
+        return new SaraConfig(targets, DEFAULT_THRESHOLD, Map.of(), Init.RANDOM, DEFAULT_DROPOUT, 42);
     }
 
     public SaraConfig withThreshold(double value) {
@@ -78,22 +87,16 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
         ObjectNode ext = file.extensionOrCreate();
         ext.put("method", METHOD);
         ext.put("threshold", threshold);
-        ext.put("init", init.name().toLowerCase(java.util.Locale.ROOT));
+        ext.put("init", init.name().toLowerCase(Locale.ROOT));
         ext.put("seed", seed);
         return file;
     }
 
     static SaraConfig fromPeft(PeftConfig file) {
         ObjectNode ext = file.extension().orElseThrow();
-        Init init;
-        try {
-            init = Init.valueOf(ext.path("init").asText("kaiming").toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(PeftConfig.FILE_NAME + ": sara4j.init must be 'kaiming' or 'zero', got '"
-                    + ext.path("init").asText() + "'", e);
-        }
+        Init init = Init.parse(ext.path("init").asText("random"));
         return new SaraConfig(file.targetModules(), ext.path("threshold").asDouble(DEFAULT_THRESHOLD),
-                Collections.unmodifiableMap(file.rankPattern()), init, file.loraDropout(),
+                file.rankPattern(), init, file.loraDropout(),
                 ext.path("seed").asLong(42));
     }
 }

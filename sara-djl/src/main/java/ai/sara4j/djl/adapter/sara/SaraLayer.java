@@ -29,7 +29,7 @@ public final class SaraLayer extends AdapterLayer {
         long out = baseShape()[0];
         long in = baseShape()[1];
         boolean random = init.fresh();
-        boolean randomU = random && initKind == SaraConfig.Init.KAIMING;
+        boolean randomU = random && initKind == SaraConfig.Init.RANDOM;
         u = tensor("sara_U", randomU ? kaimingUniform(init.random(), k, out, k) : zeros(out, k), true);
         lambda = tensor("sara_lambda", random ? kaimingUniform(init.random(), k, k) : zeros(k), true);
         v = tensor("sara_V", random ? kaimingUniform(init.random(), in, k, in) : zeros(k, in), true);

@@ -7,7 +7,6 @@ import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
-import java.util.Locale;
 import java.util.Set;
 
 /** SARA in the adapter registry: the rank of each module comes from its rank_pattern entry or the rank rule. */
@@ -34,26 +33,12 @@ public final class SaraMethod implements AdapterMethod {
         return new SaraLayer(base, k, sara.init(), sara.dropout(), init);
     }
 
-    /**
-     * The paper's defaults (threshold 0.01, Kaiming-uniform init of U, λ, V, dropout 0.05); {@code ranks} (from
-     * budget matching) become {@code rank_pattern} and win over the threshold; {@code init} is {@code random}
-     * (alias {@code kaiming}) or {@code zero}.
-     */
+    /** threshold (default 0.01) or ranks per module, init {@code random} (default) or {@code zero}, dropout 0.05. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
-        options.requireOnly(name(), Set.of("threshold", "ranks", "init"), Set.of());
-        SaraConfig.Init init = options.init().map(SaraMethod::parseInit).orElse(SaraConfig.Init.KAIMING);
-        return SaraConfig.of(options.targets()).withThreshold(options.threshold().orElse(SaraConfig.DEFAULT_THRESHOLD))
-                .withRankPattern(options.ranks()).withInit(init)
-                .withDropout(options.dropout().orElse(SaraConfig.DEFAULT_DROPOUT)).withSeed(options.seed());
-    }
-
-    private static SaraConfig.Init parseInit(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "random", "kaiming" -> SaraConfig.Init.KAIMING;
-            case "zero" -> SaraConfig.Init.ZERO;
-            default -> throw new IllegalArgumentException("SARA init must be 'random' (or 'kaiming') or 'zero', got '"
-                    + value + "'");
-        };
+        options.requireOnly(name(), Set.of("threshold", "ranks", "init", "dropout"), Set.of());
+        SaraConfig.Init init = options.init().map(SaraConfig.Init::parse).orElse(SaraConfig.Init.RANDOM);
+        return new SaraConfig(options.targets(), options.threshold().orElse(SaraConfig.DEFAULT_THRESHOLD),
+                options.ranks(), init, options.dropout().orElse(SaraConfig.DEFAULT_DROPOUT), options.seed());
     }
 }

@@ -1,0 +1,160 @@
+package ai.sara4j.djl.adapter.edora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.sara4j.djl.adapter.AdapterLayer;
+import ai.sara4j.djl.adapter.LayerInit;
+import ai.sara4j.djl.svd.EngineSvd;
+import java.util.Optional;
+
+/**
+ * EDoRA around a frozen Linear (W0 out×in = P·diag(σ)·Qᵀ):
+ *
+ * <pre>
+ *   V  = W0 + s·B·R·A                       direction, never formed in the forward pass
+ *   n  = ‖V‖ per output row, detached        (DoRA §4.3: treated as a constant in the backward pass)
+ *   W' = (m / n) ⊙ V                         the adapted weight
+ *   Δy = (m/n − 1) ⊙ (x·W0ᵀ) + (m/n) ⊙ s·((x·Aᵀ)·Rᵀ)·Bᵀ     so that base(x) + Δy = x·W'ᵀ + bias
+ * </pre>
+ *
+ * <p>Tensors: {@code edora_A} A = diag(σ_r)·Q_rᵀ (r×in, frozen) and {@code edora_B} B = P_r (out×r, frozen) from the
+ * truncated SVD of W0 (the injection's {@link EngineSvd}, on W0's device), as the EDoRA code's {@code get_linear_rec_svd};
+ * {@code edora_R} R (r×r, N(0, σ²) with σ = 1e-5 by default, the code's {@code init_module_weights}) and
+ * {@code edora_magnitude} m (out, ‖W0‖ per row: EDoRA starts from a PEFT DoRA module, whose magnitude is the row
+ * norm of W0 with the zero-initialised lora_B, before swapping in the SVD factors). The frozen factors are saved
+ * with the adapter: recomputing them could flip singular-vector signs.
+ *
+ * <p>n² is expanded so that no out×in matrix other than W0 is touched: with C = W0·Aᵀ (out×r) and G = A·Aᵀ (r×r),
+ * {@code n² = ‖W0‖²_row + 2s·rowsum((C·Rᵀ) ⊙ B) + s²·rowsum((B·R·G·Rᵀ) ⊙ B)}.
+ *
+ * <p>Exactly a PEFT DoRA adapter with lora_A = A, lora_B = s·B·R (scaling 1) and lora_magnitude_vector = m.
+ */
+public final class EdoraLayer extends AdapterLayer {
+    private final int r;
+    private final double scaling;
+    private final Parameter a;
+    private final Parameter b;
+    private final Parameter latent;
+    private final Parameter magnitude;
+    /** The row norms n the merge used, to undo it (W0 cannot be recovered from W' without them). */
+    private NDArray mergedNorm;
+
+    EdoraLayer(Linear base, int r, double scaling, double initSigma, double dropout, LayerInit init) {
+        super(base, dropout);
+        this.r = r;
+        this.scaling = scaling;
+        long out = baseShape()[0];
+        long in = baseShape()[1];
+        if (init.fresh()) {
+            try (NDArray w0 = baseWeight().getArray().toType(adapterType(), true);
+                    EngineSvd.Truncated t = init.svd().truncated(w0, r);
+                    NDArray scaledVt = t.vt().mul(t.s().expandDims(1))) {
+                a = tensor("edora_A", adopt(scaledVt), false); // diag(σ_r)·Q_rᵀ
+                b = tensor("edora_B", adopt(t.u()), false); // P_r
+                latent = tensor("edora_R", normal(init.random(), initSigma, r, r), true);
+                magnitude = tensor("edora_magnitude", w0.norm(new int[] {1}), true);
+            }
+        } else {
+            a = tensor("edora_A", zeros(r, in), false);
+            b = tensor("edora_B", zeros(out, r), false);
+            latent = tensor("edora_R", zeros(r, r), true);
+            magnitude = tensor("edora_magnitude", zeros(out), true);
+        }
+    }
+
+    @Override
+    protected NDArray delta(ParameterStore store, NDArray x, boolean training) {
+        NDArray w0 = value(store, baseWeight(), x, training).toType(adapterType(), false); // out×in
+        NDArray aa = value(store, a, x, training); // r×in
+        NDArray bb = value(store, b, x, training); // out×r
+        NDArray rr = value(store, latent, x, training); // r×r
+        NDArray m = value(store, magnitude, x, training); // out
+        NDArray scale = m.div(rowNorm(w0, aa, bb, rr.stopGradient())); // m/n (out), n detached
+        NDArray baseOut = x.matMul(w0.transpose()); // (…, out), dropped-out x as PEFT does
+        NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose()).mul(scaling);
+        return baseOut.mul(scale.sub(1)).add(low.mul(scale)); // (…, out)
+    }
+
+    /** ‖W0 + s·B·R·A‖ per output row (out) through the expansion in the class comment. */
+    NDArray rowNorm(NDArray w0, NDArray aa, NDArray bb, NDArray rr) {
+        NDArray c = w0.matMul(aa.transpose()).matMul(rr.transpose()); // W0·Aᵀ·Rᵀ, out×r
+        NDArray brg = bb.matMul(rr).matMul(aa.matMul(aa.transpose())).matMul(rr.transpose()); // B·R·A·Aᵀ·Rᵀ, out×r
+        NDArray squared = w0.square().sum(new int[] {1})
+                .add(c.mul(bb).sum(new int[] {1}).mul(2 * scaling))
+                .add(brg.mul(bb).sum(new int[] {1}).mul(scaling * scaling));
+        return squared.maximum(0).sqrt();
+    }
+
+    /** The current row norms ‖W0 + s·B·R·A‖ of this layer (out), by the expansion. */
+    public NDArray rowNorm() {
+        try (NDScope scope = new NDScope()) {
+            NDArray norm = rowNorm(baseW0(), a.getArray(), b.getArray(), latent.getArray());
+            NDScope.unregister(norm);
+            return norm;
+        }
+    }
+
+    @Override
+    public int rank() {
+        return r;
+    }
+
+    /** The scaling s = alpha/r. */
+    public double scaling() {
+        return scaling;
+    }
+
+    /**
+     * W' − W0, formed directly: V = W0 + s·B·R·A, W' = (m/‖V‖_row) ⊙ V. While merged the base weight holds W', and
+     * W0 = W' ⊙ (n/m) − s·B·R·A with the norms n kept by {@link #merge()}.
+     */
+    @Override
+    public NDArray deltaWeight() {
+        try (NDScope scope = new NDScope()) {
+            NDArray held = baseW0();
+            NDArray lowRank = b.getArray().matMul(latent.getArray()).matMul(a.getArray()).mul(scaling);
+            NDArray m = magnitude.getArray().expandDims(1);
+            NDArray delta;
+            if (isMerged()) {
+                delta = held.sub(held.mul(mergedNorm.expandDims(1)).div(m).sub(lowRank));
+            } else {
+                NDArray direction = held.add(lowRank);
+                delta = direction.mul(m.div(direction.norm(new int[] {1}, true))).sub(held);
+            }
+            NDScope.unregister(delta);
+            return delta;
+        }
+    }
+
+    @Override
+    public void merge() {
+        mergedNorm = rowNorm();
+        super.merge();
+    }
+
+    @Override
+    public void unmerge() {
+        super.unmerge();
+        mergedNorm.close();
+        mergedNorm = null;
+    }
+
+    /** {@code [A, s·B·R]}: the DoRA direction update with scaling 1. */
+    @Override
+    public NDList asLora() {
+        return new NDList(a.getArray().duplicate(), b.getArray().matMul(latent.getArray()).mul(scaling));
+    }
+
+    @Override
+    public Optional<NDArray> peftMagnitude() {
+        return Optional.of(magnitude.getArray().duplicate());
+    }
+
+    private NDArray baseW0() {
+        return baseWeight().getArray().toType(adapterType(), true);
+    }
+}
