@@ -117,22 +117,8 @@ public final class Trainer {
                     microBatches.add(order.batch(batch).stream().map(data.examples()::get).toList());
                 }
                 long targets = microBatches.stream().mapToLong(Batch::countedTargets).sum();
-                double lossSum = 0;
-                long stepTokens = 0;
-                for (List<TrainingExample> examples : microBatches) {
-                    try (NDScope scope = new NDScope()) {
-                        scope.suppressNotUsedWarning();
-                        Batch batch = Batch.of(manager, examples, padId);
-                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = model.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
-                            NDArray summed = CausalLmLoss.sum(logits, batch.labels());
-                            collector.backward(summed.mul(scaler.scale() / Math.max(1, targets)));
-                            lossSum += summed.getFloat();
-                        }
-                        stepTokens += batch.tokens();
-                    }
-                }
-                loss = lossSum / Math.max(1, targets);
+                Accumulated pass = accumulate(microBatches, scaler.scale() / Math.max(1, targets), manager, store);
+                loss = pass.lossSum() / Math.max(1, targets);
                 if (scaler.enabled()) {
                     GradientClipping.scale(parameters.values(), 1 / scaler.scale());
                 }
@@ -152,13 +138,13 @@ public final class Trainer {
                 }
                 GradientClipping.zero(parameters.values());
                 step++;
-                tokens += stepTokens;
+                tokens += pass.tokens();
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 Map<String, Number> hookMetrics = new LinkedHashMap<>();
                 hooks.forEach(h -> hookMetrics.putAll(h.metrics()));
                 double epoch = (double) (step * options.gradientAccumulation()) / order.batchesPerEpoch();
                 StepMetrics metrics = new StepMetrics(step, totalSteps, epoch, loss, lr, norm, tokens,
-                        stepTokens / seconds, scaler.skipped(), scaler.scale(), hookMetrics);
+                        pass.tokens() / seconds, scaler.skipped(), scaler.scale(), hookMetrics);
                 run.append(metrics);
                 listener.accept(metrics);
                 if (step == totalSteps || options.saveEvery() > 0 && step % options.saveEvery() == 0) {
@@ -169,6 +155,33 @@ public final class Trainer {
             run.saveAdapter(adapter);
             return new Result(step, scaler.skipped(), loss, tokens, (System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /** The summed target cross-entropy and the tokens of one update's micro-batches. */
+    private record Accumulated(double lossSum, long tokens) {}
+
+    /**
+     * Forward and backward of every micro-batch of one update, each in its own scope; the gradients of
+     * {@code lossFactor}·(summed loss) accumulate in the parameters.
+     */
+    private Accumulated accumulate(List<List<TrainingExample>> microBatches, double lossFactor, NDManager manager,
+            ParameterStore store) {
+        double lossSum = 0;
+        long tokens = 0;
+        for (List<TrainingExample> examples : microBatches) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                Batch batch = Batch.of(manager, examples, padId);
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray logits = model.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
+                    NDArray summed = CausalLmLoss.sum(logits, batch.labels()); // scalar
+                    collector.backward(summed.mul(lossFactor));
+                    lossSum += summed.getFloat();
+                }
+                tokens += batch.tokens();
+            }
+        }
+        return new Accumulated(lossSum, tokens);
     }
 
     /**
