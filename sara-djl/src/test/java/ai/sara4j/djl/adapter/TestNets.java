@@ -7,12 +7,17 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.train.AdamW;
+import ai.sara4j.djl.train.GradientClipping;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /** Small DJL block trees with HF-style paths for adapter tests. */
@@ -135,16 +140,16 @@ final class TestNets {
     }
 
     /** SARA4J's AdamW (torch defaults, weight decay 0.01) over the adapter's trainable parameters. */
-    static ai.sara4j.djl.train.AdamW adamW(InjectedAdapter adapter) {
-        java.util.Map<String, ai.djl.nn.Parameter> named = new java.util.LinkedHashMap<>();
+    static AdamW adamW(InjectedAdapter adapter) {
+        Map<String, Parameter> named = new LinkedHashMap<>();
         adapter.trainableParameters().forEach(p -> named.put(p.getId(), p));
-        return ai.sara4j.djl.train.AdamW.withDefaults(named, 0.01);
+        return AdamW.withDefaults(named, 0.01);
     }
 
     /** One optimizer update, then zeroes the gradients (DJL accumulates them across backward calls). */
-    static void step(ai.sara4j.djl.train.AdamW optimizer, double learningRate) {
+    static void step(AdamW optimizer, double learningRate) {
         optimizer.step(learningRate);
-        ai.sara4j.djl.train.GradientClipping.zero(optimizer.parameters().values());
+        GradientClipping.zero(optimizer.parameters().values());
     }
 
     static NDArray forward(Block model, NDArray x, boolean training) {

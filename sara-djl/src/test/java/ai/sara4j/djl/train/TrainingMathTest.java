@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -105,8 +104,8 @@ class TrainingMathTest {
             assertEquals(1.2082, expected, 1e-4); // torch cross_entropy(ignore_index=-100, reduction='sum')
             // changing a logit at an ignored position (the last one predicts nothing) changes nothing
             NDArray other = logits.duplicate();
-            other.set(new ai.djl.ndarray.index.NDIndex("0, 3, 0"), 100f);
-            other.set(new ai.djl.ndarray.index.NDIndex("0, 0, 0"), 100f);
+            other.set(new NDIndex("0, 3, 0"), 100f);
+            other.set(new NDIndex("0, 0, 0"), 100f);
             assertEquals(expected, CausalLmLoss.sum(other, labels).getFloat(), 1e-5);
         }
     }
