@@ -1,141 +1,177 @@
 package ai.sara4j.examples;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.sara4j.core.io.AtomicFiles;
-import ai.sara4j.core.rank.BudgetMatcher;
-import ai.sara4j.core.rank.Method;
-import ai.sara4j.core.rank.RankPlan;
-import ai.sara4j.core.rank.RankPlanner;
-import ai.sara4j.core.rank.Spectrum;
-import ai.sara4j.core.safetensors.Checkpoint;
-import ai.sara4j.core.safetensors.DType;
-import ai.sara4j.core.safetensors.SafetensorsWriter;
-import ai.sara4j.core.target.TargetMatcher;
-import ai.sara4j.djl.svd.EngineSingularValues;
+import ai.sara4j.djl.adapter.Adapters;
+import ai.sara4j.djl.model.Completion;
+import ai.sara4j.djl.model.GenerationOptions;
+import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.train.TrainingRun;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./sara demo}: runs with no download. Builds a small LLaMA-shaped checkpoint whose layers have different
- * spectra, then shows SARA's rank plan on it (table and chart) and the threshold matching a LoRA budget.
+ * {@code ./sara demo}: the whole workflow in a few minutes on a laptop CPU, with no download. It builds a small
+ * LLaMA-shaped model, teaches it a base task (addition of digits mod 10, through a LoRA merged into the weights),
+ * then fine-tunes it with SARA on a related task (subtraction mod 10) and shows the rank plan, the loss falling,
+ * accuracy before and after, and that the merged model answers exactly as base + adapter. Each step runs the same
+ * {@code ./sara} command a user would; they are printed as they run.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Build a small LLaMA-shaped model and show SARA's per-layer ranks on it (no download).")
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Build a small LLaMA-shaped model, teach it a base task, fine-tune it with SARA on a related "
+                + "task, evaluate, merge (no download; a few minutes on 2 CPU cores).",
+            "With --model DIR the same fine-tuning, evaluation and merge run on a real checkpoint."})
 final class DemoCommand implements Callable<Integer> {
-    private static final String TARGETS = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
+    private static final String ALL_TARGETS = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
+    private static final DemoModel.Task BASE_TASK = new DemoModel.Task("add", Integer::sum);
+    private static final DemoModel.Task NEW_TASK = new DemoModel.Task("sub", (a, b) -> a - b);
 
-    @Option(names = "--out", defaultValue = "runs/demo", description = "Folder for the demo's files (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Folder for everything the demo writes (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "0.3", description = "SARA threshold to show (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", description = "Run on this Hugging Face checkpoint instead of the built one (skips the base task).")
+    Path model;
+
+    @Option(names = "--threshold", defaultValue = "0.5", description = "SARA threshold (default ${DEFAULT-VALUE}).")
     double threshold;
+
+    @Option(names = "--base-steps", defaultValue = "250", description = "Updates teaching the base task (default ${DEFAULT-VALUE}).")
+    int baseSteps;
+
+    @Option(names = "--sara-steps", defaultValue = "200", description = "SARA fine-tuning updates (default ${DEFAULT-VALUE}).")
+    int saraSteps;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    /** The demo model's shape: LLaMA layout, small enough for seconds on a laptop CPU. */
-    static final int HIDDEN = 128;
-    static final int INTERMEDIATE = 344;
-    static final int LAYERS = 6;
-    static final int HEADS = 4;
-    static final int VOCAB = 512;
-
-    /** A target projection of every layer and the decay length τ of its spectrum in layer 0. */
-    private record Projection(String name, int out, int in, double tau) {}
-
-    private static final Projection[] PROJECTIONS = {
-        new Projection("self_attn.q_proj", HIDDEN, HIDDEN, 6),
-        new Projection("self_attn.k_proj", HIDDEN, HIDDEN, 4),
-        new Projection("self_attn.v_proj", HIDDEN, HIDDEN, 12),
-        new Projection("self_attn.o_proj", HIDDEN, HIDDEN, 16),
-        new Projection("mlp.gate_proj", INTERMEDIATE, HIDDEN, 20),
-        new Projection("mlp.up_proj", INTERMEDIATE, HIDDEN, 24),
-        new Projection("mlp.down_proj", HIDDEN, INTERMEDIATE, 28),
-    };
-
     @Override
     public Integer call() throws Exception {
-        Path modelDir = out.resolve("model");
-        System.out.println("1. Building a small LLaMA-shaped model (" + LAYERS + " layers, hidden " + HIDDEN
-                + ") whose weights have a different spectrum in every layer ...");
-        writeModel(modelDir, seed);
-        System.out.println("   written to " + modelDir.toAbsolutePath());
+        Path data = out.resolve("data");
+        Path baseData = data.resolve("add.txt");
+        Path newData = data.resolve("sub.txt");
+        AtomicFiles.writeString(baseData, String.join("\n", BASE_TASK.lines()) + "\n");
+        AtomicFiles.writeString(newData, String.join("\n", NEW_TASK.lines()) + "\n");
 
-        try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
-            RankPlanner planner = RankPlanner.of(checkpoint, TargetMatcher.parse(TARGETS));
-            System.out.println("2. Singular values of the " + planner.targets().size()
-                    + " target weights (float64 SVD on the engine) ...");
-            Map<String, Spectrum> spectra = planner.spectra(EngineSingularValues.exact(Device.cpu()));
+        Path base = model;
+        if (base == null) {
+            Path init = out.resolve("init-model");
+            section("1. Building a small LLaMA-shaped model (" + DemoModel.LAYERS + " layers, hidden "
+                    + DemoModel.HIDDEN + ", word-level tokenizer) with random weights");
+            DemoModel.write(init, seed);
+            System.out.println("   " + init.toAbsolutePath());
 
-            RankPlan sara = planner.byThreshold(Method.SARA, threshold, 0, spectra);
-            System.out.println("3. SARA rank plan at threshold " + threshold
-                    + " (k = smallest rank whose singular values reach that share of their sum):");
-            System.out.println(sara.toTable());
-            Path chart = out.resolve("ranks.png");
-            PlanCommand.drawChart(sara, chart);
-
-            RankPlan lora = planner.fixedRank(Method.LORA, 8);
-            BudgetMatcher.Match match = BudgetMatcher.match(planner, Method.SARA, 0, spectra, lora.trainable());
-            System.out.printf("4. LoRA r=8 on the same targets trains %,d parameters; SARA matches that budget at "
-                    + "threshold %.4f with %,d parameters, ranks from %d to %d.%n", lora.trainable(),
-                    match.threshold(), match.plan().trainable(),
-                    match.plan().modules().stream().mapToInt(RankPlan.ModuleRank::k).min().orElse(0),
-                    match.plan().modules().stream().mapToInt(RankPlan.ModuleRank::k).max().orElse(0));
-            System.out.println("Files: model " + modelDir.toAbsolutePath() + ", rank chart " + chart.toAbsolutePath());
+            section("2. Teaching it the base task, 'add a b' → (a + b) mod 10: a LoRA on every projection, merged into"
+                    + " the weights");
+            Path baseRun = out.resolve("base-run");
+            sara("finetune", "--model", init.toString(), "--data", baseData.toString(), "--method", "lora",
+                    "--r", "16", "--alpha", "32", "--targets", ALL_TARGETS, "--lr", "3e-3", "--batch-size", "32",
+                    "--max-steps", Integer.toString(baseSteps), "--warmup", "30", "--seed", Long.toString(seed),
+                    "--out", baseRun.toString());
+            base = out.resolve("base-model");
+            sara("merge", "--model", init.toString(), "--adapter", baseRun.resolve(TrainingRun.ADAPTER).toString(),
+                    "--out", base.toString());
+            System.out.printf(Locale.ROOT, "   base task accuracy: %.0f%%%n", 100 * accuracy(base, null, BASE_TASK));
         }
+
+        double before = accuracy(base, null, NEW_TASK);
+        section("3. The related task, 'sub a b' → (a − b) mod 10: accuracy before fine-tuning "
+                + String.format(Locale.ROOT, "%.0f%%", 100 * before));
+
+        section("4. SARA's rank plan of the base weights at threshold " + threshold
+                + " (k = smallest rank whose singular values reach that share of their sum)");
+        Path chart = out.resolve("ranks.png");
+        sara("plan", "--model", base.toString(), "--method", "sara", "--threshold", Double.toString(threshold),
+                "--targets", ALL_TARGETS, "--chart", chart.toString());
+
+        section("5. Fine-tuning SARA (U·diag(λ)·V per module, the base frozen) on the related task");
+        Path saraRun = out.resolve("sara-run");
+        Path adapter = saraRun.resolve(TrainingRun.ADAPTER);
+        sara("finetune", "--model", base.toString(), "--data", newData.toString(), "--method", "sara",
+                "--threshold", Double.toString(threshold), "--targets", ALL_TARGETS, "--lr", "3e-3",
+                "--batch-size", "32", "--max-steps", Integer.toString(saraSteps), "--warmup", "30",
+                "--seed", Long.toString(seed), "--out", saraRun.toString());
+        List<JsonNode> metrics = TrainingRun.open(saraRun).readMetrics();
+        System.out.printf(Locale.ROOT, "   training loss %.3f → %.3f over %d updates%n",
+                metrics.get(0).path("loss").asDouble(), metrics.get(metrics.size() - 1).path("loss").asDouble(),
+                metrics.size());
+        double after = accuracy(base, adapter, NEW_TASK);
+        double kept = accuracy(base, adapter, BASE_TASK);
+        System.out.printf(Locale.ROOT, "   related task accuracy %.0f%% → %.0f%%; base task with the adapter %.0f%%%n",
+                100 * before, 100 * after, 100 * kept);
+
+        section("6. Merging the adapter into the base weights: a plain Hugging Face checkpoint");
+        Path merged = out.resolve("merged-model");
+        sara("merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
+        List<String> withAdapter = answers(base, adapter, NEW_TASK);
+        List<String> fromMerged = answers(merged, null, NEW_TASK);
+        long same = java.util.stream.IntStream.range(0, withAdapter.size())
+                .filter(i -> withAdapter.get(i).equals(fromMerged.get(i))).count();
+        System.out.printf(Locale.ROOT, "   the merged model gives the same answer as base + adapter on %d of %d "
+                + "prompts%n", same, withAdapter.size());
+        if (same != withAdapter.size()) {
+            throw new IllegalStateException("merged model disagrees with base + adapter on "
+                    + (withAdapter.size() - same) + " prompts");
+        }
+
+        section("Files");
+        System.out.println("   data:            " + data.toAbsolutePath());
+        System.out.println("   base model:      " + base.toAbsolutePath());
+        System.out.println("   rank chart:      " + chart.toAbsolutePath());
+        System.out.println("   SARA run:        " + saraRun.toAbsolutePath() + " (adapter/, metrics.jsonl, loss.png)");
+        System.out.println("   merged model:    " + merged.toAbsolutePath());
         return 0;
     }
 
-    /**
-     * Writes config.json and model.safetensors. Each target weight is P·diag(s)·Qᵀ with random directions and
-     * s_j = exp(-j/τ): τ grows with depth and differs per projection, so the rank rule gives each its own k.
-     */
-    static void writeModel(Path dir, long seed) throws java.io.IOException {
-        String config = "{\n  \"architectures\": [\"LlamaForCausalLM\"],\n  \"model_type\": \"llama\",\n"
-                + "  \"hidden_size\": " + HIDDEN + ",\n  \"intermediate_size\": " + INTERMEDIATE + ",\n"
-                + "  \"num_hidden_layers\": " + LAYERS + ",\n  \"num_attention_heads\": " + HEADS + ",\n"
-                + "  \"num_key_value_heads\": " + HEADS + ",\n  \"vocab_size\": " + VOCAB + ",\n"
-                + "  \"max_position_embeddings\": 256,\n  \"rms_norm_eps\": 1e-06,\n  \"rope_theta\": 10000.0,\n"
-                + "  \"hidden_act\": \"silu\",\n  \"tie_word_embeddings\": true,\n  \"bos_token_id\": 1,\n"
-                + "  \"eos_token_id\": 2,\n  \"torch_dtype\": \"float32\"\n}\n";
-        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            manager.getEngine().setRandomSeed((int) seed);
-            add(writer, "model.embed_tokens.weight", manager.randomNormal(0, 0.02f, new Shape(VOCAB, HIDDEN), DataType.FLOAT32));
-            add(writer, "model.norm.weight", manager.ones(new Shape(HIDDEN)));
-            for (int layer = 0; layer < LAYERS; layer++) {
-                String prefix = "model.layers." + layer + ".";
-                add(writer, prefix + "input_layernorm.weight", manager.ones(new Shape(HIDDEN)));
-                add(writer, prefix + "post_attention_layernorm.weight", manager.ones(new Shape(HIDDEN)));
-                for (Projection p : PROJECTIONS) {
-                    add(writer, prefix + p.name() + ".weight",
-                            withSpectrum(manager, p.out(), p.in(), p.tau() * (1 + 0.5 * layer)));
-                }
+    private static void section(String title) {
+        System.out.println();
+        System.out.println(title);
+    }
+
+    /** Runs a {@code ./sara} command in this process, printing it first; a failure stops the demo. */
+    private static void sara(String... args) {
+        System.out.println("   $ ./sara " + String.join(" ", args));
+        int code = SaraCli.run(args);
+        if (code != 0) {
+            throw new IllegalStateException("./sara " + args[0] + " failed with exit code " + code);
+        }
+    }
+
+    /** Share of the task's prompts whose greedy answer is right. */
+    private static double accuracy(Path model, Path adapter, DemoModel.Task task) throws IOException {
+        List<String> got = answers(model, adapter, task);
+        List<String> lines = task.lines();
+        int right = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (got.get(i).equals(lines.get(i).substring(lines.get(i).indexOf("||") + 2))) {
+                right++;
             }
         }
-        AtomicFiles.writeString(dir.resolve("config.json"), config);
-        writer.write(dir.resolve("model.safetensors"));
+        return right / (double) lines.size();
     }
 
-    private static NDArray withSpectrum(NDManager manager, int out, int in, double tau) {
-        int n = Math.min(out, in);
-        float[] s = new float[n];
-        for (int j = 0; j < n; j++) {
-            s[j] = (float) (0.5 * Math.exp(-j / tau));
+    /** The first word the model generates for each of the task's prompts ({@code "op a b ||"}). */
+    private static List<String> answers(Path model, Path adapter, DemoModel.Task task) throws IOException {
+        List<String> prompts = new ArrayList<>();
+        for (String line : task.lines()) {
+            prompts.add(line.substring(0, line.indexOf("||")) + " ||");
         }
-        NDArray p = manager.randomNormal(new Shape(out, n)).div(Math.sqrt(out));
-        NDArray q = manager.randomNormal(new Shape(n, in)).div(Math.sqrt(in));
-        return p.mul(manager.create(s)).matMul(q);
-    }
-
-    private static void add(SafetensorsWriter writer, String name, NDArray array) {
-        writer.add(name, DType.F32, array.getShape().getShape(), array.toByteBuffer());
+        try (LanguageModel lm = LanguageModel.load(model, Device.cpu())) {
+            if (adapter != null) {
+                Adapters.load(lm.model(), adapter);
+            }
+            List<String> answers = new ArrayList<>();
+            for (Completion c : lm.generate(prompts, GenerationOptions.greedy(2))) {
+                String text = c.text().strip();
+                answers.add(text.isEmpty() ? "" : text.split("\\s+")[0]);
+            }
+            return answers;
+        }
     }
 }
