@@ -49,6 +49,29 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void soraRunsItsProximalStepAndChartsLiveRanks(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("train.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 8));
+        Path run = tmp.resolve("run");
+        // ξ large enough that lr·ξ (3e-3 · 100 = 0.3) exceeds some of the N(0, 1) gates: ranks must drop
+        CliRunner.Result r = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(), "--data",
+                data.toString(), "--method", "sora", "--r", "8", "--lr", "3e-3", "--method-option", "xi=100",
+                "--max-steps", "4", "--warmup", "0", "--batch-size", "4", "--out", run.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        double first = Json.MAPPER.readTree(lines.get(0)).get("live_rank/total").asDouble();
+        double last = Json.MAPPER.readTree(lines.get(lines.size() - 1)).get("live_rank/total").asDouble();
+        assertTrue(first <= 32 && last < first, "live rank " + first + " -> " + last);
+        assertTrue(Files.isRegularFile(run.resolve("rank.png")));
+
+        Path exported = tmp.resolve("peft");
+        CliRunner.Result export = CliRunner.run("export", "--model", SharedData.tinyStories().toString(),
+                "--adapter", run.resolve("adapter").toString(), "--out", exported.toString());
+        assertEquals(0, export.exitCode(), export.err());
+        assertEquals("LORA", PeftConfig.read(exported).peftType());
+    }
+
+    @Test
     void benchTrainReportsSpeedAndMemory() throws IOException {
         CliRunner.Result r = CliRunner.run("bench", "train", "--model", SharedData.tinyStories().toString(),
                 "--method", "lora", "--r", "4", "--batch-size", "2", "--seq-len", "16", "--steps", "2", "--json");
