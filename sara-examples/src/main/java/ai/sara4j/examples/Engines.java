@@ -16,6 +16,9 @@ final class Engines {
     static void applyOfflineDefaults() {
         setDefault("DJL_OFFLINE", "true");
         setDefault("OPT_OUT_TRACKING", "true");
+        // With two inter-op threads, backward passes through DJL were measured to race: gradients differed between
+        // identical runs and were now and then NaN. Eager execution gains nothing from inter-op threads.
+        setDefault("ai.djl.pytorch.num_interop_threads", "1");
     }
 
     private static void setDefault(String name, String value) {
