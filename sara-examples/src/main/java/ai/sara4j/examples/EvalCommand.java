@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
             report = new Evaluator(loaded.lm(), batchSize, maxNewTokens).run(data, evalTask, limit, progress);
         }
         ObjectNode json = report.toJson(Json.MAPPER);
-        json.put("model", model.model.toString());
+        json.put("model", model.modelFolder().toString());
         json.put("adapter", model.adapter == null ? null : model.adapter.toString());
         json.put("data", data.toString());
         AtomicFiles.writeString(out, Json.MAPPER.writeValueAsString(json) + "\n");

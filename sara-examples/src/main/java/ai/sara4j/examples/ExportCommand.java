@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--adapter is required: export converts an adapter");
         }
         try (ModelOptions.Loaded loaded = model.load()) {
-            loaded.adapter().exportPeft(out, baseName != null ? baseName : model.model.toString());
+            loaded.adapter().exportPeft(out, baseName != null ? baseName : model.modelFolder().toString());
         }
         System.out.println("PEFT adapter: " + out.toAbsolutePath());
         return 0;

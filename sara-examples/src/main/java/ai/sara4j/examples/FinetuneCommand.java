@@ -3,6 +3,7 @@ package ai.sara4j.examples;
 import ai.djl.Device;
 import ai.sara4j.core.data.DataFormat;
 import ai.sara4j.core.data.Example;
+import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
@@ -126,6 +127,9 @@ final class FinetuneCommand implements Callable<Integer> {
                 result = new Trainer(lm.model(), adapter, tokens, options, adapter.stepHooks(), eos)
                         .train(run, resume, m -> show(bar, m));
             }
+            // the adapter remembers its base, so merge/export/generate need no --model
+            Path saved = out.resolve(TrainingRun.ADAPTER);
+            PeftConfig.read(saved).baseModelNameOrPath(model.toAbsolutePath().toString()).write(saved);
             writeCharts(run);
             System.err.printf(Locale.ROOT, "done: %d updates (%d skipped), final loss %.4f, %.0f tokens/s%n",
                     result.steps(), result.skipped(), result.finalLoss(), result.tokens() / result.seconds());

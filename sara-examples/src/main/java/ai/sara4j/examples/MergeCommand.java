@@ -25,7 +25,7 @@ final class MergeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--adapter is required: merge folds an adapter into the model");
         }
         try (ModelOptions.Loaded loaded = model.load()) {
-            MergedCheckpointWriter.write(model.model, loaded.adapter(), out);
+            MergedCheckpointWriter.write(model.modelFolder(), loaded.adapter(), out);
         }
         System.out.println("merged checkpoint: " + out.toAbsolutePath());
         return 0;

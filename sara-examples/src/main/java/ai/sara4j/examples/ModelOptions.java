@@ -1,9 +1,11 @@
 package ai.sara4j.examples;
 
+import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
 import ai.sara4j.djl.model.LanguageModel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
     private static final Logger LOG = LoggerFactory.getLogger(ModelOptions.class);
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, safetensors, tokenizer.json).")
+    @Option(names = "--model", description = "Hugging Face model folder (config.json, safetensors, tokenizer.json); "
+            + "default: the base_model_name_or_path the --adapter records, when that is a folder.")
     Path model;
 
     @Option(names = "--adapter", description = "Adapter folder (SARA4J's or a PEFT LoRA adapter) to load onto the model.")
@@ -31,9 +34,22 @@ final class ModelOptions {
         }
     }
 
+    /** The model folder: {@code --model}, else the base model the adapter was trained on. */
+    Path modelFolder() throws IOException {
+        if (model != null) {
+            return model;
+        }
+        String base = adapter == null ? null : PeftConfig.read(adapter).baseModelNameOrPath();
+        if (base == null || !Files.isDirectory(Path.of(base))) {
+            throw new IllegalArgumentException("--model is required"
+                    + (adapter == null ? "" : " (" + adapter + " records no base model folder)"));
+        }
+        return Path.of(base);
+    }
+
     /** Loads the model on the chosen device, then the adapter if any. */
     Loaded load() throws IOException {
-        LanguageModel lm = LanguageModel.load(model, device.device());
+        LanguageModel lm = LanguageModel.load(modelFolder(), device.device());
         try {
             InjectedAdapter injected = null;
             if (adapter != null) {
