@@ -77,10 +77,11 @@ final class DemoCommand implements Callable<Integer> {
             base = out.resolve("base-model");
             sara("merge", "--model", init.toString(), "--adapter", baseRun.resolve(TrainingRun.ADAPTER).toString(),
                     "--out", base.toString());
-            System.out.printf(Locale.ROOT, "   base task accuracy: %.0f%%%n", 100 * accuracy(base, null, BASE_TASK));
+            System.out.printf(Locale.ROOT, "   base task accuracy: %.0f%%%n",
+                    100 * accuracy(answers(base, null, BASE_TASK), BASE_TASK));
         }
 
-        double before = accuracy(base, null, NEW_TASK);
+        double before = accuracy(answers(base, null, NEW_TASK), NEW_TASK);
         section("3. The related task, 'sub a b' → (a − b) mod 10: accuracy before fine-tuning "
                 + String.format(Locale.ROOT, "%.0f%%", 100 * before));
 
@@ -101,15 +102,15 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "   training loss %.3f → %.3f over %d updates%n",
                 metrics.get(0).path("loss").asDouble(), metrics.get(metrics.size() - 1).path("loss").asDouble(),
                 metrics.size());
-        double after = accuracy(base, adapter, NEW_TASK);
-        double kept = accuracy(base, adapter, BASE_TASK);
+        List<String> withAdapter = answers(base, adapter, NEW_TASK);
+        double after = accuracy(withAdapter, NEW_TASK);
+        double kept = accuracy(answers(base, adapter, BASE_TASK), BASE_TASK);
         System.out.printf(Locale.ROOT, "   related task accuracy %.0f%% → %.0f%%; base task with the adapter %.0f%%%n",
                 100 * before, 100 * after, 100 * kept);
 
         section("6. Merging the adapter into the base weights: a plain Hugging Face checkpoint");
         Path merged = out.resolve("merged-model");
         sara("merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
-        List<String> withAdapter = answers(base, adapter, NEW_TASK);
         List<String> fromMerged = answers(merged, null, NEW_TASK);
         long same = java.util.stream.IntStream.range(0, withAdapter.size())
                 .filter(i -> withAdapter.get(i).equals(fromMerged.get(i))).count();
@@ -143,9 +144,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Share of the task's prompts whose greedy answer is right. */
-    private static double accuracy(Path model, Path adapter, DemoModel.Task task) throws IOException {
-        List<String> got = answers(model, adapter, task);
+    /** Share of the task's prompts whose answer in {@code got} (from {@link #answers}) is right. */
+    private static double accuracy(List<String> got, DemoModel.Task task) {
         List<String> lines = task.lines();
         int right = 0;
         for (int i = 0; i < lines.size(); i++) {

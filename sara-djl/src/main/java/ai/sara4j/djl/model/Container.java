@@ -26,10 +26,17 @@ public final class Container extends AbstractBlock {
         throw new UnsupportedOperationException("a Container is not called on its own; CausalLM runs its children");
     }
 
-    /** Every child reads the same input shape (the residual stream, or for layer lists each layer's input). */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        for (Block child : getChildren().values()) {
+        initializeAll(this, manager, dataType, inputShapes);
+    }
+
+    /**
+     * Initializes every child of {@code parent} with the parent's own input shapes: for blocks whose children all
+     * read the same input (the residual stream, or for layer lists each layer's input).
+     */
+    static void initializeAll(Block parent, NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (Block child : parent.getChildren().values()) {
             child.initialize(manager, dataType, inputShapes);
         }
     }

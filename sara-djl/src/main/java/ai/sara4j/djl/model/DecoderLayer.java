@@ -70,12 +70,10 @@ public final class DecoderLayer extends AbstractBlock {
         throw new UnsupportedOperationException("DecoderLayer runs inside CausalLM, which supplies masks and rope");
     }
 
-    /** Every child reads the same input shape (the residual stream, or for layer lists each layer's input). */
+    /** Norms, attention and MLP all read the residual stream's shape. */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        for (Block child : getChildren().values()) {
-            child.initialize(manager, dataType, inputShapes);
-        }
+        Container.initializeAll(this, manager, dataType, inputShapes);
     }
 
     @Override
