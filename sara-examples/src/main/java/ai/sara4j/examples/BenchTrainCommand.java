@@ -3,6 +3,7 @@ package ai.sara4j.examples;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.djl.adapter.AdapterConfig;
@@ -72,6 +73,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random weights, tokens and adapter (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--profile", description = "Write libtorch's profile of the timed steps (chrome-trace JSON) to this file.")
+    Path profile;
+
     @Option(names = "--json", description = "Print JSON (the default output is JSON too, indented).")
     boolean json;
 
@@ -97,8 +101,14 @@ final class BenchTrainCommand implements Callable<Integer> {
                 new Trainer(model, adapter, data, options, List.of(), 0).train(run, false, (StepMetrics m) -> {
                     if (m.step() == warmupSteps) {
                         rssAfterWarmup[0] = procStatus("VmRSS");
+                        if (profile != null) {
+                            JniUtils.startProfile(false, true, false);
+                        }
                     } else if (m.step() > warmupSteps) {
                         stepMs.add(1000.0 * batchSize * seqLen / m.tokensPerSecond());
+                    }
+                    if (profile != null && m.step() == warmupSteps + steps) {
+                        JniUtils.stopProfile(profile.toAbsolutePath().toString());
                     }
                 });
             }
