@@ -2,8 +2,8 @@ package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -22,10 +22,9 @@ public final class Embedding extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray ids = inputs.singletonOrThrow();
         NDArray table = ps.getValue(weight, ids.getDevice(), training);
-        NDArray rows = table.get(new NDIndex("{}", ids));
-        // DJL attaches the result to the table's manager; the caller's (per-batch) manager must own it instead
-        rows.attach(ids.getManager());
-        return new NDList(rows);
+        // torch's embedding (index_select): one op, where an NDIndex get is a slower advanced-indexing op. The
+        // result belongs to the ids' manager (the caller's, per batch), not the table's.
+        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE);
     }
 
     @Override
