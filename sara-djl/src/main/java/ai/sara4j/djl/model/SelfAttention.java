@@ -24,6 +24,7 @@ public final class SelfAttention extends AbstractBlock {
     private final int numHeads;
     private final int numKvHeads;
     private final int headDim;
+    private final double scale;
     private final RotaryEmbedding rotary;
     private final String fusedName;
     private final String outName;
@@ -33,6 +34,7 @@ public final class SelfAttention extends AbstractBlock {
         this.numHeads = config.numHeads();
         this.numKvHeads = config.numKvHeads();
         this.headDim = config.headDim();
+        this.scale = 1 / Math.sqrt(headDim);
         this.rotary = config.rope() == null ? null : new RotaryEmbedding(config.rope());
         this.fusedName = fusedName;
         this.outName = outName;
@@ -88,8 +90,9 @@ public final class SelfAttention extends AbstractBlock {
         }
         k = repeatKv(k);
         v = repeatKv(v);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false)
-                .div(Math.sqrt(headDim)).add(ctx.bias()); // (B, H, T, S)
+        // 1/√d applied to q (B, H, T, D) rather than to the scores (B, H, T, S): S/D times fewer multiplications
+        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false)
+                .add(ctx.bias()); // (B, H, T, S)
         NDArray probs = scores.softmax(-1).toType(v.getDataType(), false);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
