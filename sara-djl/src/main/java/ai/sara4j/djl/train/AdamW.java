@@ -82,21 +82,30 @@ public final class AdamW implements AutoCloseable {
         steps++;
         double biasCorrection1 = 1 - Math.pow(beta1, steps);
         double sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(beta2, steps));
-        double stepSize = lr / biasCorrection1;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            // The update's numbers as 0-d tensors made once: an NDArray op with a Java number makes one per call, and
+            // making one costs several times the op on these small tensors. (Float64, as those calls make them.)
+            NDArray decay = stateManager.create(1 - lr * weightDecay);
+            NDArray b1 = stateManager.create(beta1);
+            NDArray gradShare1 = stateManager.create(1 - beta1);
+            NDArray b2 = stateManager.create(beta2);
+            NDArray gradShare2 = stateManager.create(1 - beta2);
+            NDArray sqrtCorrection2 = stateManager.create(sqrtBiasCorrection2);
+            NDArray epsilon = stateManager.create(eps);
+            NDArray stepSize = stateManager.create(lr / biasCorrection1);
             for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
                 NDArray param = e.getValue().getArray();
                 NDArray grad = param.getGradient();
                 NDArray m = exp.get(e.getKey());
                 NDArray v = expSquared.get(e.getKey());
                 if (weightDecay != 0) {
-                    param.muli(1 - lr * weightDecay);
+                    param.muli(decay);
                 }
-                m.muli(beta1).addi(grad.mul(1 - beta1));
-                v.muli(beta2).addi(grad.square().mul(1 - beta2));
-                NDArray denominator = v.sqrt().div(sqrtBiasCorrection2).add(eps);
-                param.subi(m.div(denominator).mul(stepSize));
+                m.muli(b1).addi(grad.mul(gradShare1));
+                v.muli(b2).addi(grad.square().muli(gradShare2));
+                NDArray denominator = v.sqrt().divi(sqrtCorrection2).addi(epsilon);
+                param.subi(m.div(denominator).muli(stepSize));
             }
         }
     }

@@ -18,15 +18,15 @@ public final class GradientClipping {
 
     /** The global L2 norm of the gradients of {@code parameters} (infinite or NaN when any gradient is). */
     public static double globalNorm(Collection<Parameter> parameters) {
-        double sumOfSquares = 0;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            NDArray sumOfSquares = null; // float64, summed on the engine so that only the total is read back
             for (Parameter p : parameters) {
-                NDArray grad = p.getArray().getGradient();
-                sumOfSquares += grad.toType(DataType.FLOAT64, false).square().sum().getDouble();
+                NDArray squares = p.getArray().getGradient().toType(DataType.FLOAT64, false).square().sum();
+                sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.addi(squares);
             }
+            return sumOfSquares == null ? 0 : Math.sqrt(sumOfSquares.getDouble());
         }
-        return Math.sqrt(sumOfSquares);
     }
 
     /** Scales the gradients in place when {@code norm} (their {@link #globalNorm}) exceeds {@code maxNorm}. */
@@ -41,8 +41,13 @@ public final class GradientClipping {
     public static void scale(Collection<Parameter> parameters, double factor) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            NDArray scalar = null; // one 0-d tensor rather than one per muli(double) call
             for (Parameter p : parameters) {
-                p.getArray().getGradient().muli(factor);
+                NDArray grad = p.getArray().getGradient();
+                if (scalar == null) {
+                    scalar = grad.getManager().create(factor);
+                }
+                grad.muli(scalar);
             }
         }
     }
