@@ -7,7 +7,6 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -83,7 +82,9 @@ public final class Modules {
         if (parent instanceof SequentialBlock || parent instanceof ParallelBlock) {
             return Integer.toString(index);
         }
-        String prefix = String.format(Locale.ROOT, "%02d", index + 1);
+        // DJL's "%02d" position prefix, built without a Formatter: layers look children up on every forward
+        int position = index + 1;
+        String prefix = position < 10 ? "0" + position : Integer.toString(position);
         return key.startsWith(prefix) ? key.substring(prefix.length()) : key;
     }
 
