@@ -1,6 +1,7 @@
 package ai.sara4j.djl.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -98,6 +99,14 @@ public final class TorchScriptModule implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the module's {@code forward} on tensors, recording autograd when {@code training} ({@link #run} uses
+     * inference mode, whose results autograd refuses). The results are attached to the first argument's manager.
+     */
+    public NDList forward(boolean training, NDArray... args) {
+        return IValueUtils.forward(block, new NDList(args), training);
     }
 
     @Override

@@ -88,14 +88,21 @@ public final class SelfAttention extends AbstractBlock {
             k = kv[0];
             v = kv[1];
         }
-        k = repeatKv(k);
-        v = repeatKv(v);
-        // 1/√d applied to q (B, H, T, D) rather than to the scores (B, H, T, S): S/D times fewer multiplications
-        NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false)
-                .add(ctx.bias()); // (B, H, T, S)
-        NDArray probs = scores.softmax(-1).toType(v.getDataType(), false);
-        NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
+        q = q.mul(scale); // 1/√d on q (B, H, T, D) rather than on the scores (B, H, T, S)
+        // float32 through the fused kernel; other types eagerly, keeping transformers' float32 softmax
+        NDArray attended = q.getDataType() == DataType.FLOAT32
+                ? FusedAttention.apply(q, repeatKv(k), repeatKv(v), ctx.bias(), training)
+                : eager(q, k, v, ctx.bias()); // (B, H, T, D)
+        NDArray out = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
+    }
+
+    /** softmax(q·kᵀ + bias)·v as transformers' eager attention, q already scaled, the softmax in float32. */
+    private NDArray eager(NDArray q, NDArray k, NDArray v, NDArray bias) {
+        NDArray keys = repeatKv(k);
+        NDArray values = repeatKv(v);
+        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false).add(bias);
+        return scores.softmax(-1).toType(values.getDataType(), false).matMul(values);
     }
 
     private static NDArray heads(NDArray x, long b, long t, int n) {
