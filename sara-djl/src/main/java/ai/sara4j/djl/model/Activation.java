@@ -35,7 +35,7 @@ public enum Activation {
     /** Applies the activation element-wise. */
     public NDArray apply(NDArray x) {
         return switch (this) {
-            case SILU -> x.mul(ai.djl.nn.Activation.sigmoid(x));
+            case SILU -> TorchFunctions.silu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
             case GELU_NEW, GELU_PYTORCH_TANH -> x.mul(0.5).mul(
                     x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));

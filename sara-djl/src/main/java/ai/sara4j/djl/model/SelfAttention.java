@@ -91,7 +91,7 @@ public final class SelfAttention extends AbstractBlock {
         q = q.mul(scale); // 1/√d on q (B, H, T, D) rather than on the scores (B, H, T, S)
         // float32 through the fused kernel; other types eagerly, keeping transformers' float32 softmax
         NDArray attended = q.getDataType() == DataType.FLOAT32
-                ? FusedAttention.apply(q, repeatKv(k), repeatKv(v), ctx.bias(), training)
+                ? TorchFunctions.scaledDotProductAttention(q, repeatKv(k), repeatKv(v), ctx.bias(), training)
                 : eager(q, k, v, ctx.bias()); // (B, H, T, D)
         NDArray out = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);

@@ -13,13 +13,13 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused float32 attention against softmax(q·kᵀ + bias)·v written out in float64, values and gradients, with
+ * The fused functions against their formulas in float64. Attention: the fused float32 attention against softmax(q·kᵀ + bias)·v written out in float64, values and gradients, with
  * grouped-query heads (each key/value head repeated for two query heads) and a left-padded row whose padding
  * queries see no key at all (their rows of the bias are all the float32 minimum). Those queries' outputs are equal
  * (the mean of the values) but get no weight in the loss: as in training, where no loss and no real query reads
  * them, their gradient is arbitrary (the float32 minimum absorbs q·k; the eager and flash backward disagree on it).
  */
-class FusedAttentionTest {
+class TorchFunctionsTest {
     private static final int B = 2;
     private static final int H = 4;
     private static final int KV = 2;
@@ -27,7 +27,7 @@ class FusedAttentionTest {
     private static final int D = 3;
 
     @Test
-    void valuesAndGradientsEqualTheFloat64Formula() {
+    void attentionValuesAndGradientsEqualTheFloat64Formula() {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(11);
             NDArray q64 = m.randomNormal(new Shape(B, H, T, D)).toType(DataType.FLOAT64, false);
@@ -41,7 +41,7 @@ class FusedAttentionTest {
             NDArray[] actual = valueAndGradients(q64.toType(DataType.FLOAT32, false),
                     k64.toType(DataType.FLOAT32, false), v64.toType(DataType.FLOAT32, false),
                     weights.toType(DataType.FLOAT32, false),
-                    (q, k, v) -> FusedAttention.apply(q, repeat(k), repeat(v), bias, true));
+                    (q, k, v) -> TorchFunctions.scaledDotProductAttention(q, repeat(k), repeat(v), bias, true));
             String[] names = {"output", "dq", "dk", "dv"};
             for (int i = 0; i < expected.length; i++) {
                 double[] e = expected[i].toDoubleArray();
@@ -49,6 +49,26 @@ class FusedAttentionTest {
                 assertArrayEquals(e, a, 1e-5, names[i]);
                 assertTrue(expected[i].abs().sum().getDouble() > 0.1, names[i] + " must not be trivially zero");
             }
+        }
+    }
+
+    @Test
+    void siluValuesAndGradientsEqualTheFloat64Formula() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {-6, -1.5f, -0.25f, 0, 0.5f, 2, 7});
+            NDArray x64 = x.toType(DataType.FLOAT64, false);
+            NDArray sigmoid = x64.neg().exp().add(1).pow(-1);
+            double[] expected = x64.mul(sigmoid).toDoubleArray(); // x·σ(x)
+            // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
+            double[] expectedGrad = sigmoid.mul(x64.mul(sigmoid.neg().add(1)).add(1)).toDoubleArray();
+            x.setRequiresGradient(true);
+            NDArray y;
+            try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+                y = TorchFunctions.silu(x);
+                c.backward(y.sum());
+            }
+            assertArrayEquals(expected, y.toType(DataType.FLOAT64, false).toDoubleArray(), 1e-6);
+            assertArrayEquals(expectedGrad, x.getGradient().toType(DataType.FLOAT64, false).toDoubleArray(), 1e-6);
         }
     }
 
