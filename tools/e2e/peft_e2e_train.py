@@ -1,8 +1,8 @@
 """HF PEFT LoRA trained like `./sara finetune` on E2E lines, for the issue's comparison (BLEU via `./sara eval`).
 
-Same recipe as the Java run: prompt "<mr> ||" (tokenizer adds BOS), target " <text>" without special tokens + EOS,
-loss on the target only, sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding,
-AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
+Same recipe as the Java run (and LLM-Adapters' finetune.py): the text "<mr> || <text>" tokenized once (the tokenizer
+adds BOS) + EOS, labels masked over the length of the prompt "<mr> ||" tokenized alone, so the loss covers the
+target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
 The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
 
   /tmp/venv/bin/python tools/e2e/peft_e2e_train.py --model ../shared/models/tinystories-656k \
@@ -46,12 +46,13 @@ for line in open(a.data, encoding="utf-8"):
     if not line.strip():
         continue
     mr, text = line.split("||", 1)
-    prompt = tok(mr.strip() + " ||")["input_ids"]
-    target = tok(" " + text.strip(), add_special_tokens=False)["input_ids"] + [eos]
-    ids = (prompt + target)[: a.max_len]
-    truncated += len(prompt) + len(target) > a.max_len
-    if len(prompt) < a.max_len:
-        examples.append((ids, [-100] * len(prompt) + ids[len(prompt):]))
+    prompt = mr.strip() + " ||"
+    full = tok(prompt + " " + text.strip())["input_ids"] + [eos]
+    prompt_len = len(tok(prompt)["input_ids"])
+    ids = full[: a.max_len]
+    truncated += len(full) > a.max_len
+    if prompt_len < a.max_len:
+        examples.append((ids, [-100] * prompt_len + ids[prompt_len:]))
 print(f"{len(examples)} examples, {truncated} truncated at {a.max_len}")
 
 batches_per_epoch = (len(examples) + a.batch_size - 1) // a.batch_size
