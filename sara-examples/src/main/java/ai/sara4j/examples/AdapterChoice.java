@@ -73,16 +73,20 @@ final class AdapterChoice {
     AdapterConfig config(Path model, Device device, long seed) throws IOException {
         TargetMatcher matcher = TargetMatcher.parse(targets);
         Map<String, Integer> ranks = Map.of();
+        Double threshold = rank.threshold;
         if (rank.matchLoraR != null) {
-            ranks = matchedRanks(model, device, matcher);
+            // the ranks decide; the threshold that gave them is recorded in the adapter's configuration
+            BudgetMatcher.Match match = matchLora(model, device, matcher);
+            ranks = match.plan().ranks();
+            threshold = match.threshold();
         }
         AdapterOptions options = new AdapterOptions(matcher, Optional.ofNullable(r), Optional.ofNullable(alpha),
-                Optional.ofNullable(rank.threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
+                Optional.ofNullable(threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
                 Optional.ofNullable(init), seed, extra);
         return AdapterMethods.byName(method).configure(options);
     }
 
-    private Map<String, Integer> matchedRanks(Path model, Device device, TargetMatcher matcher) throws IOException {
+    private BudgetMatcher.Match matchLora(Path model, Device device, TargetMatcher matcher) throws IOException {
         Method m = Method.parse(method);
         if (!m.usesThreshold()) {
             throw new IllegalArgumentException("--match-lora-r applies to sara and mosara, not " + method);
@@ -99,7 +103,7 @@ final class AdapterChoice {
                     rank.matchLoraR);
             LOG.info("--match-lora-r {}: threshold {} gives {} trainable parameters", rank.matchLoraR,
                     match.threshold(), match.plan().trainable());
-            return match.plan().ranks();
+            return match;
         }
     }
 }
