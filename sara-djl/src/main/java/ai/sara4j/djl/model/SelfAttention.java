@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.engine.DifferentiableCast;
 
 /**
  * Causal multi-head self-attention with grouped-query heads, optional rotary embedding and key/value cache,
@@ -88,9 +89,9 @@ public final class SelfAttention extends AbstractBlock {
         }
         k = repeatKv(k);
         v = repeatKv(v);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false)
+        NDArray scores = DifferentiableCast.to(q.matMul(k.transpose(0, 1, 3, 2)), DataType.FLOAT32)
                 .div(Math.sqrt(headDim)).add(ctx.bias()); // (B, H, T, S)
-        NDArray probs = scores.softmax(-1).toType(v.getDataType(), false);
+        NDArray probs = DifferentiableCast.to(scores.softmax(-1), v.getDataType());
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
     }
