@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.nn.Modules;
 import ai.sara4j.djl.engine.DifferentiableCast;
+import ai.sara4j.djl.engine.Scalars;
 
 /**
  * Causal multi-head self-attention with grouped-query heads, optional rotary embedding and key/value cache,
@@ -89,8 +90,8 @@ public final class SelfAttention extends AbstractBlock {
         }
         k = repeatKv(k);
         v = repeatKv(v);
-        NDArray scores = DifferentiableCast.to(q.matMul(k.transpose(0, 1, 3, 2)), DataType.FLOAT32)
-                .div(Math.sqrt(headDim)).add(ctx.bias()); // (B, H, T, S)
+        NDArray scores = DifferentiableCast.to(q.matMul(k.transpose(0, 1, 3, 2)), DataType.FLOAT32); // (B, H, T, S)
+        scores = scores.div(Scalars.like(scores, Math.sqrt(headDim))).add(ctx.bias());
         NDArray probs = DifferentiableCast.to(scores.softmax(-1), v.getDataType());
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
