@@ -4,27 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
-import ai.sara4j.core.data.E2eData;
-import ai.sara4j.core.data.Example;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
-import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
-import ai.sara4j.djl.train.data.Batch;
-import ai.sara4j.djl.train.data.ExampleTokenizer;
-import ai.sara4j.djl.train.data.TokenizedDataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,40 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * FP16 base. Skipped when ../shared is absent.
  */
 class MixedPrecisionTest {
-    private static final long EOS = 2;
     private static final TargetMatcher TARGETS = TargetMatcher.names("q_proj", "v_proj", "down_proj");
 
-    private static TokenizedDataset e2e(LanguageModel lm, int from, int count) throws Exception {
-        List<Example> lines = E2eData.examples(SharedData.require("data/e2e/valid.txt")).subList(from, from + count);
-        return ExampleTokenizer.of(lm.tokenizer(), EOS, 64).tokenize(lines.stream().map(Example::prompt).toList(),
-                lines.stream().map(Example::target).toList());
-    }
-
-    /** The adapter gradients of one batch's summed target loss, by tensor, as float32. */
+    /** The adapter gradients of one batch's target loss, by tensor; the adapters and logits are float32. */
     private static Map<String, float[]> gradients(DataType baseType) throws Exception {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, baseType)) {
             // no dropout: the two runs must draw nothing at random after the (seeded) initialisation
             InjectedAdapter adapter = Adapters.inject(lm.model(),
                     SaraConfig.of(TARGETS).withThreshold(0.1).withDropout(0));
-            TokenizedDataset data = e2e(lm, 0, 4);
-            Map<String, float[]> out = new LinkedHashMap<>();
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                Batch batch = Batch.of(lm.manager(), data.examples(), EOS);
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray logits = lm.model().forward(new ParameterStore(lm.manager(), false), batch.inputIds(),
-                            batch.attentionMask(), null, true);
-                    assertEquals(DataType.FLOAT32, logits.getDataType());
-                    collector.backward(CausalLmLoss.sum(logits, batch.labels()));
-                }
-                for (Map.Entry<String, AdapterLayer> layer : adapter.layers().entrySet()) {
-                    layer.getValue().tensors().forEach((name, p) -> {
-                        assertEquals(DataType.FLOAT32, p.getArray().getDataType(), name);
-                        out.put(layer.getKey() + "." + name, p.getArray().getGradient().toFloatArray());
-                    });
-                }
-            }
-            return out;
+            adapter.trainableParameters().forEach(p -> assertEquals(DataType.FLOAT32, p.getArray().getDataType()));
+            return E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 4),
+                    logits -> assertEquals(DataType.FLOAT32, logits.getDataType()));
         }
     }
 
@@ -105,7 +71,7 @@ class MixedPrecisionTest {
             List<StepMetrics> steps = new ArrayList<>();
             TrainingOptions options = TrainingOptions.defaults(1e-2).withBatch(4, 1).withWarmup(0).withMaxSteps(12)
                     .withLossScaling(true);
-            new Trainer(lm.model(), adapter, e2e(lm, 0, 8), options, List.of(), EOS).train(run, false, steps::add);
+            new Trainer(lm.model(), adapter, E2eBackward.lines(lm, 0, 8), options, List.of(), E2eBackward.EOS).train(run, false, steps::add);
             // overflowing scaled gradients skip their update and halve the scale, as GradScaler does
             StepMetrics end = steps.get(steps.size() - 1);
             assertTrue(end.skipped() < 4 && end.lossScale() == 65536.0 / (1L << end.skipped()), end.toString());
