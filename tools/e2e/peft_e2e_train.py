@@ -1,26 +1,39 @@
-"""HF PEFT LoRA trained like `./sara finetune` on E2E lines, for the issue's comparison (BLEU via `./sara eval`).
+"""HF PEFT LoRA (or SARA in plain PyTorch) trained like `./sara finetune` on E2E lines, for the issue's comparison
+(BLEU via `./sara eval`).
 
-Same recipe as the Java run: prompt "<mr> ||" (tokenizer adds BOS), target " <text>" without special tokens + EOS,
-loss on the target only, sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding,
-AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
+Same recipe as the Java run (and LLM-Adapters' finetune.py): the text "<mr> || <text>" tokenized once (the tokenizer
+adds BOS) + EOS, labels masked over the length of the prompt "<mr> ||" tokenized alone, so the loss covers the
+target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
 The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
+
+--method sara --sara-config DIR: PEFT has no SARA, so the reference is SARA4J's SaraLayer restated in PyTorch
+(y = base(x) + ((dropout(x)·Vᵀ) ⊙ λ)·Uᵀ; U, λ, V drawn as nn.Linear weights: U(±1/√k), U(±1/√k), U(±1/√in)), with
+the per-module ranks of the SARA4J adapter folder DIR (its adapter_config.json is copied, the tensors are saved under
+SARA4J's names), so both frameworks train the same architecture; only the random draws differ.
 
   /tmp/venv/bin/python tools/e2e/peft_e2e_train.py --model ../shared/models/tinystories-656k \
       --data ../shared/data/e2e/valid.txt --out runs/peft-lora
 """
 import argparse
 import json
+import math
 import random
+import shutil
 import time
+from pathlib import Path
 
 import torch
 from peft import LoraConfig, get_peft_model
-from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup
+from safetensors.torch import save_file
+from transformers import (AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast,
+                          get_linear_schedule_with_warmup)
 
 p = argparse.ArgumentParser()
 p.add_argument("--model", required=True)
 p.add_argument("--data", required=True)
 p.add_argument("--out", required=True)
+p.add_argument("--method", choices=["lora", "sara"], default="lora")
+p.add_argument("--sara-config", help="SARA4J SARA adapter folder whose rank_pattern gives k per module")
 p.add_argument("--r", type=int, default=16)
 p.add_argument("--alpha", type=float, default=32)
 p.add_argument("--targets", default="q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj")
@@ -35,10 +48,40 @@ a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
-tok = AutoTokenizer.from_pretrained(a.model)
+# tokenizer.json as it is, like SARA4J (and transformers 4): transformers 5's LlamaTokenizer drops characters missing
+# from tinystories-656k's vocabulary (the "é" of "Café", in 1,202 of the 4,672 lines) where tokenizer.json has <unk>.
+auto = AutoTokenizer.from_pretrained(a.model)
+tok = PreTrainedTokenizerFast(tokenizer_file=f"{a.model}/tokenizer.json", bos_token=auto.bos_token,
+                              eos_token=auto.eos_token)
+
+
+class SaraLinear(torch.nn.Module):
+    """SARA4J's SaraLayer: y = base(x) + ((dropout(x)·Vᵀ) ⊙ λ)·Uᵀ around a frozen nn.Linear."""
+
+    def __init__(self, base, k, dropout):
+        super().__init__()
+        out, inp = base.weight.shape
+        self.base = base
+        self.dropout = torch.nn.Dropout(dropout)
+        self.sara_U = torch.nn.Parameter(torch.empty(out, k).uniform_(-1 / math.sqrt(k), 1 / math.sqrt(k)))
+        self.sara_lambda = torch.nn.Parameter(torch.empty(k).uniform_(-1 / math.sqrt(k), 1 / math.sqrt(k)))
+        self.sara_V = torch.nn.Parameter(torch.empty(k, inp).uniform_(-1 / math.sqrt(inp), 1 / math.sqrt(inp)))
+
+    def forward(self, x):
+        return self.base(x) + ((self.dropout(x) @ self.sara_V.T) * self.sara_lambda) @ self.sara_U.T
+
+
 model = AutoModelForCausalLM.from_pretrained(a.model, torch_dtype=torch.float32, attn_implementation="eager")
-model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha, lora_dropout=0.05,
-                                         target_modules=a.targets.split(",")))
+if a.method == "lora":
+    model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha, lora_dropout=0.05,
+                                             target_modules=a.targets.split(",")))
+else:
+    sara_config = json.loads((Path(a.sara_config) / "adapter_config.json").read_text())
+    model.requires_grad_(False)
+    for name, k in sara_config["rank_pattern"].items():
+        parent, child = name.rsplit(".", 1)
+        owner = model.get_submodule(parent)
+        setattr(owner, child, SaraLinear(getattr(owner, child), k, sara_config["lora_dropout"]))
 eos = model.config.eos_token_id
 
 examples, truncated = [], 0
@@ -46,12 +89,13 @@ for line in open(a.data, encoding="utf-8"):
     if not line.strip():
         continue
     mr, text = line.split("||", 1)
-    prompt = tok(mr.strip() + " ||")["input_ids"]
-    target = tok(" " + text.strip(), add_special_tokens=False)["input_ids"] + [eos]
-    ids = (prompt + target)[: a.max_len]
-    truncated += len(prompt) + len(target) > a.max_len
-    if len(prompt) < a.max_len:
-        examples.append((ids, [-100] * len(prompt) + ids[len(prompt):]))
+    prompt = mr.strip() + " ||"
+    full = tok(prompt + " " + text.strip())["input_ids"] + [eos]
+    prompt_len = len(tok(prompt)["input_ids"])
+    ids = full[: a.max_len]
+    truncated += len(full) > a.max_len
+    if prompt_len < a.max_len:
+        examples.append((ids, [-100] * prompt_len + ids[prompt_len:]))
 print(f"{len(examples)} examples, {truncated} truncated at {a.max_len}")
 
 batches_per_epoch = (len(examples) + a.batch_size - 1) // a.batch_size
@@ -80,5 +124,11 @@ for epoch in range(a.epochs):
         if step % 50 == 0 or step == total:
             print(json.dumps({"step": step, "loss": loss.item(), "lr": sched.get_last_lr()[0],
                               "tokens_per_s": None, "elapsed_s": round(time.time() - start, 1)}), flush=True)
-model.save_pretrained(a.out)
-print("saved", a.out)
+if a.method == "lora":
+    model.save_pretrained(a.out)
+else:
+    Path(a.out).mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(a.sara_config) / "adapter_config.json", Path(a.out) / "adapter_config.json")
+    save_file({f"base_model.model.{n}": q.detach().contiguous() for n, q in model.named_parameters()
+               if q.requires_grad}, str(Path(a.out) / "adapter_model.safetensors"))
+print("saved", a.out, "trainable", sum(q.numel() for q in params))

@@ -39,8 +39,9 @@ final class AdapterChoice {
     @Option(names = "--alpha", description = "LoRA/SoRA/EDoRA alpha, scaling alpha/r (LoRA default r).")
     Double alpha;
 
-    @ArgGroup(exclusive = true)
-    RankChoice rank = new RankChoice();
+    /** Null when neither option is given. */
+    @ArgGroup(exclusive = true, heading = "SARA/Mo-SARA rank, one of:%n")
+    RankChoice rank;
 
     static final class RankChoice {
         @Option(names = "--threshold", description = "SARA/Mo-SARA: share of the singular-value sum k must reach (defaults 0.01 / 0.5).")
@@ -73,16 +74,22 @@ final class AdapterChoice {
     AdapterConfig config(Path model, Device device, long seed) throws IOException {
         TargetMatcher matcher = TargetMatcher.parse(targets);
         Map<String, Integer> ranks = Map.of();
-        if (rank.matchLoraR != null) {
-            ranks = matchedRanks(model, device, matcher);
+        RankChoice choice = rank == null ? new RankChoice() : rank;
+        Double threshold = choice.threshold;
+        if (choice.matchLoraR != null) {
+            // the ranks decide; the threshold that gave them is recorded in the adapter's configuration
+            BudgetMatcher.Match match = matchLora(model, device, matcher, choice.matchLoraR);
+            ranks = match.plan().ranks();
+            threshold = match.threshold();
         }
         AdapterOptions options = new AdapterOptions(matcher, Optional.ofNullable(r), Optional.ofNullable(alpha),
-                Optional.ofNullable(rank.threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
+                Optional.ofNullable(threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
                 Optional.ofNullable(init), seed, extra);
         return AdapterMethods.byName(method).configure(options);
     }
 
-    private Map<String, Integer> matchedRanks(Path model, Device device, TargetMatcher matcher) throws IOException {
+    private BudgetMatcher.Match matchLora(Path model, Device device, TargetMatcher matcher, int loraR)
+            throws IOException {
         Method m = Method.parse(method);
         if (!m.usesThreshold()) {
             throw new IllegalArgumentException("--match-lora-r applies to sara and mosara, not " + method);
@@ -96,10 +103,10 @@ final class AdapterChoice {
             EngineSingularValues values = new EngineSingularValues(device, DataType.FLOAT64, EngineSvd.Algorithm.SVD,
                     1L << 30);
             BudgetMatcher.Match match = BudgetMatcher.matchLora(planner, m, headCount, planner.spectra(values),
-                    rank.matchLoraR);
-            LOG.info("--match-lora-r {}: threshold {} gives {} trainable parameters", rank.matchLoraR,
+                    loraR);
+            LOG.info("--match-lora-r {}: threshold {} gives {} trainable parameters", loraR,
                     match.threshold(), match.plan().trainable());
-            return match.plan().ranks();
+            return match;
         }
     }
 }

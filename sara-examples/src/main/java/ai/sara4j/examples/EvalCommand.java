@@ -5,10 +5,10 @@ import ai.sara4j.djl.eval.EvalReport;
 import ai.sara4j.djl.eval.EvalTask;
 import ai.sara4j.djl.eval.Evaluator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,10 +44,12 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EvalTask evalTask = EvalTask.parse(task);
-        Evaluator.Progress progress = new ProgressLine(System.err);
         EvalReport report;
-        try (ModelOptions.Loaded loaded = model.load()) {
-            report = new Evaluator(loaded.lm(), batchSize, maxNewTokens).run(data, evalTask, limit, progress);
+        try (ModelOptions.Loaded loaded = model.load(); ProgressBar bar = ProgressBars.create("eval", "examples")) {
+            report = new Evaluator(loaded.lm(), batchSize, maxNewTokens).run(data, evalTask, limit, (done, total) -> {
+                bar.maxHint(total);
+                bar.stepTo(done);
+            });
         }
         ObjectNode json = report.toJson(Json.MAPPER);
         json.put("model", model.modelFolder().toString());
@@ -67,35 +69,5 @@ final class EvalCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%s: accuracy %.4f (%d/%d)", report.dataset(),
                 report.metrics().get("accuracy").doubleValue(), report.metrics().get("correct").intValue(),
                 report.metrics().get("count").intValue());
-    }
-
-    /** A one-line progress bar with rate and ETA, redrawn on stderr after every batch. */
-    static final class ProgressLine implements Evaluator.Progress {
-        private final PrintStream err;
-        private final long start = System.nanoTime();
-
-        ProgressLine(PrintStream err) {
-            this.err = err;
-        }
-
-        @Override
-        public void update(int done, int total) {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            int width = 30;
-            int filled = total == 0 ? width : (int) ((long) width * done / total);
-            double eta = done == 0 ? 0 : seconds / done * (total - done);
-            err.printf(Locale.ROOT, "\reval [%s%s] %d/%d  %.2f examples/s  ETA %s", "#".repeat(filled),
-                    " ".repeat(width - filled), done, total, done / Math.max(seconds, 1e-9), duration(eta));
-            if (done == total) {
-                err.println();
-            }
-            err.flush();
-        }
-
-        private static String duration(double seconds) {
-            long s = Math.round(seconds);
-            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
-                    : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        }
     }
 }

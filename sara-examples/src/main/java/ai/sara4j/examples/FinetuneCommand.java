@@ -22,10 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
@@ -123,7 +120,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     length.maxSteps == null ? 0 : length.maxSteps, batchSize, gradAccum, warmup, weightDecay,
                     maxGradNorm, seed, saveEvery, dev.isGpu());
             Trainer.Result result;
-            try (ProgressBar bar = progressBar()) {
+            try (ProgressBar bar = ProgressBars.create("train", "steps")) {
                 result = new Trainer(lm.model(), adapter, tokens, options, adapter.stepHooks(), eos)
                         .train(run, resume, m -> show(bar, m));
             }
@@ -146,11 +143,6 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no paper learning rate for method " + method + "; pass --lr");
         }
         return value;
-    }
-
-    private static ProgressBar progressBar() {
-        return new ProgressBarBuilder().setTaskName("train").setStyle(ProgressBarStyle.ASCII).setInitialMax(1)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUnit(" steps", 1).build();
     }
 
     private static void show(ProgressBar bar, StepMetrics m) {

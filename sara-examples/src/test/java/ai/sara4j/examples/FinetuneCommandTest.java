@@ -49,6 +49,24 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void matchedBudgetRecordsTheThresholdThatGaveTheRanks(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("train.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 4));
+        Path model = SharedData.tinyStories();
+        CliRunner.Result r = CliRunner.run("finetune", "--model", model.toString(), "--data", data.toString(),
+                "--method", "sara", "--match-lora-r", "8", "--targets", "q_proj,v_proj", "--max-steps", "1",
+                "--batch-size", "4", "--max-len", "48", "--out", tmp.resolve("run").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        CliRunner.Result plan = CliRunner.run("plan", "--model", model.toString(), "--method", "sara",
+                "--match-lora-r", "8", "--json");
+        JsonNode planned = Json.MAPPER.readTree(plan.out());
+        PeftConfig saved = PeftConfig.read(tmp.resolve("run/adapter"));
+        assertEquals(planned.get("threshold").asDouble(), saved.extension().orElseThrow().get("threshold").asDouble());
+        planned.get("modules").forEach(m -> assertEquals(m.get("k").asInt(),
+                saved.rankPattern().get(m.get("name").asText()), m.toString()));
+    }
+
+    @Test
     void soraRunsItsProximalStepAndChartsLiveRanks(@TempDir Path tmp) throws IOException {
         Path data = tmp.resolve("train.txt");
         Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 8));

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.sara4j.djl.engine.DifferentiableCast;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -220,11 +221,11 @@ public abstract class AdapterLayer extends AbstractBlock {
             return out;
         }
         NDArray y = out.singletonOrThrow();
-        NDArray x = inputs.singletonOrThrow().toType(adapterType, false);
+        NDArray x = DifferentiableCast.to(inputs.singletonOrThrow(), adapterType);
         if (dropout > 0 && training) {
             x = Dropout.dropout(x, dropout, true).singletonOrThrow();
         }
-        return new NDList(y.add(delta(store, x, training).toType(y.getDataType(), false)));
+        return new NDList(y.add(DifferentiableCast.to(delta(store, x, training), y.getDataType())));
     }
 
     @Override

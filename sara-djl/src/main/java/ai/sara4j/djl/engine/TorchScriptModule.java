@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,10 +31,13 @@ import java.util.zip.ZipOutputStream;
 public final class TorchScriptModule implements AutoCloseable {
     private final PtNDManager manager;
     private final PtSymbolBlock block;
+    /** The module has no parameters; DJL's forward still asks for a store. */
+    private final ParameterStore parameterStore;
 
     private TorchScriptModule(PtNDManager manager, PtSymbolBlock block) {
         this.manager = manager;
         this.block = block;
+        this.parameterStore = new ParameterStore(manager, false);
     }
 
     /**
@@ -102,11 +106,12 @@ public final class TorchScriptModule implements AutoCloseable {
     }
 
     /**
-     * Runs the module's {@code forward} on tensors, recording autograd when {@code training} ({@link #run} uses
-     * inference mode, whose results autograd refuses). The results are attached to the first argument's manager.
+     * Runs {@code forward} with autograd recording, so gradients flow through it back to the arguments (DJL's
+     * {@code runMethod}, used by {@link #run}, always runs without). The result is attached to the first argument's
+     * manager.
      */
-    public NDList forward(boolean training, NDArray... args) {
-        return IValueUtils.forward(block, new NDList(args), training);
+    public NDArray forwardRecorded(NDArray... args) {
+        return block.forward(parameterStore, new NDList(args), true).singletonOrThrow();
     }
 
     @Override

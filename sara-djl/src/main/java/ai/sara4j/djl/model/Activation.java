@@ -1,6 +1,7 @@
 package ai.sara4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.sara4j.djl.engine.Scalars;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -37,10 +38,10 @@ public enum Activation {
         return switch (this) {
             case SILU -> TorchFunctions.silu(x);
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-            case GELU_NEW, GELU_PYTORCH_TANH -> x.mul(0.5).mul(
-                    x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
-            case GELU -> x.mul(0.5).mul(x.div(Math.sqrt(2)).erf().add(1));
-            case RELU -> x.maximum(0);
+            case GELU_NEW, GELU_PYTORCH_TANH -> x.mul(Scalars.like(x, 0.5)).mul(x.add(x.pow(Scalars.like(x, 3))
+                    .mul(Scalars.like(x, 0.044715))).mul(Scalars.like(x, SQRT_2_OVER_PI)).tanh().add(1));
+            case GELU -> x.mul(Scalars.like(x, 0.5)).mul(x.div(Scalars.like(x, Math.sqrt(2))).erf().add(1));
+            case RELU -> x.maximum(Scalars.like(x, 0));
         };
     }
 }

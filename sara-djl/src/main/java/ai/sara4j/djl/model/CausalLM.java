@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.engine.DifferentiableCast;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -138,7 +139,7 @@ public final class CausalLM extends AbstractBlock {
             h = ((DecoderLayer) Modules.child(layers, Integer.toString(i))).forward(ps, h, ctx, training);
         }
         h = run(ps, Modules.child(backbone, layout.finalNorm()), h, training);
-        return run(ps, Modules.child(this, "lm_head"), h, training).toType(DataType.FLOAT32, false);
+        return DifferentiableCast.to(run(ps, Modules.child(this, "lm_head"), h, training), DataType.FLOAT32);
     }
 
     /** Inputs {@code [input_ids]} or {@code [input_ids, attention_mask]}; output {@code [logits]}. */

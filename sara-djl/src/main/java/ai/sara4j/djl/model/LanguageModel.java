@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
@@ -36,12 +37,21 @@ public final class LanguageModel implements AutoCloseable {
         return load(folder, null);
     }
 
-    /** Loads a Hugging Face model folder on {@code device} (null: the engine's default). */
+    /** Loads a Hugging Face model folder on {@code device} (null: the engine's default) in its working dtype. */
     public static LanguageModel load(Path folder, Device device) throws ModelException {
+        return load(folder, device, null);
+    }
+
+    /**
+     * Loads a Hugging Face model folder on {@code device} (null: the engine's default) with weights in {@code dtype}
+     * (float32 or float16; null: {@link ModelLoader#workingType}).
+     */
+    public static LanguageModel load(Path folder, Device device, DataType dtype) throws ModelException {
         NDManager manager = NDManager.newBaseManager(device);
         TextTokenizer tokenizer = null;
         try {
-            CausalLM model = ModelLoader.load(folder, manager);
+            CausalLM model = ModelLoader.load(folder, manager,
+                    dtype == null ? ModelLoader.workingType(manager.getDevice()) : dtype);
             tokenizer = TextTokenizer.load(folder);
             return new LanguageModel(manager, tokenizer, model);
         } catch (ModelException | RuntimeException e) {

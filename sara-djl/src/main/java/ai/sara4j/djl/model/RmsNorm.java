@@ -8,6 +8,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import ai.sara4j.djl.engine.DifferentiableCast;
+import ai.sara4j.djl.engine.Scalars;
 
 /** LLaMA's RMSNorm: {@code weight · x / sqrt(mean(x²) + eps)}, computed in float32 like transformers. */
 public final class RmsNorm extends AbstractBlock {
@@ -25,10 +27,10 @@ public final class RmsNorm extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow(); // (..., hidden)
         NDArray w = ps.getValue(weight, x.getDevice(), training);
-        NDArray x32 = x.toType(DataType.FLOAT32, false);
-        NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(eps).pow(-0.5));
+        NDArray x32 = DifferentiableCast.to(x, DataType.FLOAT32);
+        NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(eps).pow(Scalars.like(x32, -0.5)));
         // input first: DJL attaches a result to its first operand's manager: the caller's, not the weights'
-        return new NDList(normed.toType(x.getDataType(), false).mul(w));
+        return new NDList(DifferentiableCast.to(normed, x.getDataType()).mul(w));
     }
 
     @Override

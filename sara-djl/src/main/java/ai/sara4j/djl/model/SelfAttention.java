@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.nn.Modules;
+import ai.sara4j.djl.engine.DifferentiableCast;
+import ai.sara4j.djl.engine.Scalars;
 
 /**
  * Causal multi-head self-attention with grouped-query heads, optional rotary embedding and key/value cache,
@@ -88,10 +90,10 @@ public final class SelfAttention extends AbstractBlock {
             k = kv[0];
             v = kv[1];
         }
-        q = q.mul(scale); // 1/√d on q (B, H, T, D) rather than on the scores (B, H, T, S)
+        q = q.mul(Scalars.like(q, scale)); // 1/√d on q (B, H, T, D) rather than on the scores (B, H, T, S)
         // float32 through the fused kernel; other types eagerly, keeping transformers' float32 softmax
         NDArray attended = q.getDataType() == DataType.FLOAT32
-                ? TorchFunctions.scaledDotProductAttention(q, repeatKv(k), repeatKv(v), ctx.bias(), training)
+                ? TorchFunctions.scaledDotProductAttention(q, repeatKv(k), repeatKv(v), ctx.bias())
                 : eager(q, k, v, ctx.bias()); // (B, H, T, D)
         NDArray out = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
@@ -101,8 +103,8 @@ public final class SelfAttention extends AbstractBlock {
     private NDArray eager(NDArray q, NDArray k, NDArray v, NDArray bias) {
         NDArray keys = repeatKv(k);
         NDArray values = repeatKv(v);
-        NDArray scores = q.matMul(keys.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false).add(bias);
-        return scores.softmax(-1).toType(values.getDataType(), false).matMul(values);
+        NDArray scores = DifferentiableCast.to(q.matMul(keys.transpose(0, 1, 3, 2)), DataType.FLOAT32).add(bias);
+        return DifferentiableCast.to(scores.softmax(-1), values.getDataType()).matMul(values);
     }
 
     private static NDArray heads(NDArray x, long b, long t, int n) {

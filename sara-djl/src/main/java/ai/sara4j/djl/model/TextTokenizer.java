@@ -102,11 +102,6 @@ public final class TextTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** Token ids of {@code text} without any special token (for a training target that follows a prompt). */
-    public long[] encodeWithoutSpecialTokens(String text) {
-        return tokenizer.encode(text, false, false).getIds();
-    }
-
     /** Text of {@code ids}, special tokens skipped. */
     public String decode(long[] ids) {
         return tokenizer.decode(ids, true);

@@ -3,7 +3,6 @@ package ai.sara4j.djl.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.sara4j.djl.engine.TorchScriptModule;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,16 +32,15 @@ final class TorchFunctions {
      * @param k (B, H, S, D)
      * @param v (B, H, S, D)
      * @param bias (B, 1, T, S) additive mask
-     * @param training whether autograd records the call
      * @return (B, H, T, D), owned by q's manager
      */
-    static NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, NDArray bias, boolean training) {
-        return module("Attention", ATTENTION).forward(training, q, k, v, bias).singletonOrThrow();
+    static NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, NDArray bias) {
+        return module("Attention", ATTENTION).forwardRecorded(q, k, v, bias);
     }
 
-    /** x·σ(x) by torch's {@code silu}, recorded for autograd when gradients are being collected. */
+    /** x·σ(x) by torch's {@code silu}. */
     static NDArray silu(NDArray x) {
-        return module("Silu", SILU).forward(JniUtils.isGradMode(), x).singletonOrThrow();
+        return module("Silu", SILU).forwardRecorded(x);
     }
 
     private static TorchScriptModule module(String name, String code) {

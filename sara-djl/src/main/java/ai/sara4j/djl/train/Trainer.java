@@ -14,6 +14,7 @@ import ai.sara4j.djl.train.data.Batch;
 import ai.sara4j.djl.train.data.BatchOrder;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import ai.sara4j.djl.train.data.TrainingExample;
+import ai.sara4j.djl.engine.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,7 +176,7 @@ public final class Trainer {
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = model.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
                     NDArray summed = CausalLmLoss.sum(logits, batch.labels()); // scalar
-                    collector.backward(summed.mul(lossFactor));
+                    collector.backward(summed.mul(Scalars.like(summed, lossFactor)));
                     lossSum += summed.getFloat();
                 }
                 tokens += batch.tokens();

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
 import ai.sara4j.djl.svd.EngineSvd;
+import ai.sara4j.djl.engine.Scalars;
 import java.util.Optional;
 
 /**
@@ -75,7 +76,8 @@ public final class EdoraLayer extends AdapterLayer {
         NDArray m = value(store, magnitude, x, training); // out
         NDArray scale = m.div(rowNorm(w0, aa, bb, rr.stopGradient())); // m/n (out), n detached
         NDArray baseOut = x.matMul(w0.transpose()); // (…, out), dropped-out x as PEFT does
-        NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose()).mul(scaling);
+        NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose())
+                .mul(Scalars.like(x, scaling));
         return baseOut.mul(scale.sub(1)).add(low.mul(scale)); // (…, out)
     }
 
@@ -84,9 +86,9 @@ public final class EdoraLayer extends AdapterLayer {
         NDArray c = w0.matMul(aa.transpose()).matMul(rr.transpose()); // W0·Aᵀ·Rᵀ, out×r
         NDArray brg = bb.matMul(rr).matMul(aa.matMul(aa.transpose())).matMul(rr.transpose()); // B·R·A·Aᵀ·Rᵀ, out×r
         NDArray squared = w0.square().sum(new int[] {1})
-                .add(c.mul(bb).sum(new int[] {1}).mul(2 * scaling))
-                .add(brg.mul(bb).sum(new int[] {1}).mul(scaling * scaling));
-        return squared.maximum(0).sqrt();
+                .add(c.mul(bb).sum(new int[] {1}).mul(Scalars.like(c, 2 * scaling)))
+                .add(brg.mul(bb).sum(new int[] {1}).mul(Scalars.like(brg, scaling * scaling)));
+        return squared.maximum(Scalars.like(squared, 0)).sqrt();
     }
 
     /** The current row norms ‖W0 + s·B·R·A‖ of this layer (out), by the expansion. */

@@ -7,6 +7,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
+import ai.sara4j.djl.engine.Scalars;
 
 /**
  * LoRA around a frozen Linear: {@code y = base(x) + s·(dropout(x)·Aᵀ)·Bᵀ}, as PEFT's {@code lora.Linear}.
@@ -34,7 +35,7 @@ public final class LoraLayer extends AdapterLayer {
     protected NDArray delta(ParameterStore store, NDArray x, boolean training) {
         NDArray a = value(store, loraA, x, training); // r×in
         NDArray b = value(store, loraB, x, training); // out×r
-        return x.matMul(a.transpose()).matMul(b.transpose()).mul(scaling); // (…, out)
+        return x.matMul(a.transpose()).matMul(b.transpose()).mul(Scalars.like(x, scaling)); // (…, out)
     }
 
     @Override

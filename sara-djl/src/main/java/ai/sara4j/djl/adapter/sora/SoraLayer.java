@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
+import ai.sara4j.djl.engine.Scalars;
 
 /**
  * SoRA around a frozen Linear: {@code y = base(x) + s·((dropout(x)·Aᵀ) ⊙ g)·Bᵀ}, as {@code LowRankLinear} of the
@@ -42,7 +43,7 @@ public final class SoraLayer extends AdapterLayer {
         NDArray a = value(store, loraA, x, training); // r×in
         NDArray b = value(store, loraB, x, training); // out×r
         NDArray g = value(store, gate, x, training); // r
-        return x.matMul(a.transpose()).mul(g).matMul(b.transpose()).mul(scaling); // (…, out)
+        return x.matMul(a.transpose()).mul(g).matMul(b.transpose()).mul(Scalars.like(x, scaling)); // (…, out)
     }
 
     /** The rank before pruning (the shape of the saved tensors). */

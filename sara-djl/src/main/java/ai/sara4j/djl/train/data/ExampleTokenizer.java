@@ -2,51 +2,52 @@ package ai.sara4j.djl.train.data;
 
 import ai.sara4j.djl.model.TextTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns (prompt, target) text pairs into {@link TrainingExample}s: prompt ids (with the tokenizer's special tokens,
- * e.g. LLaMA's BOS), then target ids without special tokens plus EOS; the loss counts the target only.
+ * Turns (prompt, target) text pairs into {@link TrainingExample}s the way LLM-Adapters' {@code finetune.py}
+ * ({@code train_on_inputs=False}) does: the joined text {@code prompt + target} is tokenized once (with the
+ * tokenizer's special tokens, e.g. LLaMA's BOS) and EOS appended; the first n labels are masked, n being the length
+ * of the prompt tokenized alone; the loss counts the rest.
  *
- * <p>Prompt and target are tokenized separately, so the boundary between them is exact (tokenizing the joined text
- * can merge the prompt's last characters with the target's first ones).
+ * <p>Tokenizing the joined text gives the ids a model sees at inference, where the target continues the prompt;
+ * tokenizing the target on its own would start it like a new text (a SentencePiece tokenizer then adds an extra
+ * {@code ▁} token). When the joint tokenization merges characters across the boundary, position n falls inside
+ * the merged token, as in LLM-Adapters.
  *
  * <p>Length limit: a sequence longer than {@code maxLength} keeps its first {@code maxLength} tokens, i.e. the whole
- * prompt and the start of the target, as LLM-Adapters' {@code cutoff_len} does (the instruction is kept intact; the
- * target loses its end and its EOS). An example whose prompt alone reaches the limit has no target token left and is
- * dropped. Both counts are returned and logged, never silent.
+ * prompt and the start of the target, as LLM-Adapters' {@code cutoff_len} does (the target loses its end and its
+ * EOS). An example whose prompt alone reaches the limit has no target token left and is dropped. Both counts are
+ * returned and logged, never silent.
  */
 public final class ExampleTokenizer {
     private static final Logger LOG = LoggerFactory.getLogger(ExampleTokenizer.class);
 
-    private final Function<String, long[]> promptEncoder;
-    private final Function<String, long[]> targetEncoder;
+    private final Function<String, long[]> encoder;
     private final long eosId;
     private final int maxLength;
 
     /**
-     * @param promptEncoder ids of a prompt, with the special tokens the model expects at the start
-     * @param targetEncoder ids of a target, without special tokens
-     * @param eosId appended after the target
+     * @param encoder ids of a text, with the special tokens the model expects
+     * @param eosId appended after the target (unless the encoder already ends the text with it)
      * @param maxLength longest sequence kept (prompt + target + EOS)
      */
-    public ExampleTokenizer(Function<String, long[]> promptEncoder, Function<String, long[]> targetEncoder, long eosId,
-            int maxLength) {
+    public ExampleTokenizer(Function<String, long[]> encoder, long eosId, int maxLength) {
         if (maxLength < 2) {
             throw new IllegalArgumentException("max length must be >= 2, got " + maxLength);
         }
-        this.promptEncoder = promptEncoder;
-        this.targetEncoder = targetEncoder;
+        this.encoder = encoder;
         this.eosId = eosId;
         this.maxLength = maxLength;
     }
 
     /** For a model's tokenizer. */
     public static ExampleTokenizer of(TextTokenizer tokenizer, long eosId, int maxLength) {
-        return new ExampleTokenizer(tokenizer::encode, tokenizer::encodeWithoutSpecialTokens, eosId, maxLength);
+        return new ExampleTokenizer(tokenizer::encode, eosId, maxLength);
     }
 
     /** Tokenizes {@code prompts.get(i)} with {@code targets.get(i)} for every i. */
@@ -58,24 +59,18 @@ public final class ExampleTokenizer {
         int truncated = 0;
         int dropped = 0;
         for (int i = 0; i < prompts.size(); i++) {
-            long[] prompt = promptEncoder.apply(prompts.get(i));
-            long[] target = targetEncoder.apply(targets.get(i));
-            int fullLength = prompt.length + target.length + 1;
-            if (prompt.length >= maxLength) {
+            int promptLength = withoutEos(encoder.apply(prompts.get(i))).length;
+            long[] full = withEos(encoder.apply(prompts.get(i) + targets.get(i)));
+            if (promptLength >= maxLength) {
                 dropped++;
                 continue;
             }
-            if (fullLength > maxLength) {
+            if (full.length > maxLength) {
                 truncated++;
             }
-            int length = Math.min(fullLength, maxLength);
-            long[] ids = new long[length];
-            long[] labels = new long[length];
-            for (int t = 0; t < length; t++) {
-                int j = t - prompt.length;
-                ids[t] = j < 0 ? prompt[t] : j < target.length ? target[j] : eosId;
-                labels[t] = j < 0 ? TrainingExample.IGNORE : ids[t];
-            }
+            long[] ids = Arrays.copyOf(full, Math.min(full.length, maxLength));
+            long[] labels = ids.clone();
+            Arrays.fill(labels, 0, Math.min(promptLength, ids.length), TrainingExample.IGNORE);
             examples.add(new TrainingExample(ids, labels));
         }
         if (truncated > 0 || dropped > 0) {
@@ -83,5 +78,22 @@ public final class ExampleTokenizer {
                     maxLength, truncated, prompts.size(), dropped);
         }
         return new TokenizedDataset(examples, truncated, dropped, maxLength);
+    }
+
+    private long[] withoutEos(long[] ids) {
+        return endsWithEos(ids) ? Arrays.copyOf(ids, ids.length - 1) : ids;
+    }
+
+    private long[] withEos(long[] ids) {
+        if (endsWithEos(ids)) {
+            return ids;
+        }
+        long[] out = Arrays.copyOf(ids, ids.length + 1);
+        out[ids.length] = eosId;
+        return out;
+    }
+
+    private boolean endsWithEos(long[] ids) {
+        return ids.length > 0 && ids[ids.length - 1] == eosId;
     }
 }

@@ -16,7 +16,7 @@ class DataPipelineTest {
     private static final long EOS = 2;
     private static final long I = TrainingExample.IGNORE;
 
-    /** A character-level "tokenizer": BOS 1 then one id per character (its code) for prompts, no BOS for targets. */
+    /** A character-level "tokenizer": BOS 1 then one id per character (its code). */
     private static ExampleTokenizer chars(int maxLength) {
         return new ExampleTokenizer(s -> {
             long[] ids = new long[s.length() + 1];
@@ -25,7 +25,7 @@ class DataPipelineTest {
                 ids[i + 1] = s.charAt(i);
             }
             return ids;
-        }, s -> s.chars().asLongStream().toArray(), EOS, maxLength);
+        }, EOS, maxLength);
     }
 
     @Test
@@ -36,6 +36,33 @@ class DataPipelineTest {
         assertArrayEquals(new long[] {I, I, I, 'x', 'y', EOS}, e.labels());
         assertEquals(0, d.truncated());
         assertEquals(0, d.dropped());
+    }
+
+    @Test
+    void anEncoderThatEndsWithEosGetsNoSecondOne() {
+        // like a tokenizer_config.json with add_eos_token: the prompt's EOS is not counted in the masked length
+        ExampleTokenizer withEos = new ExampleTokenizer(s -> {
+            long[] ids = new long[s.length() + 2];
+            ids[0] = 1;
+            for (int i = 0; i < s.length(); i++) {
+                ids[i + 1] = s.charAt(i);
+            }
+            ids[s.length() + 1] = EOS;
+            return ids;
+        }, EOS, 16);
+        TrainingExample e = withEos.tokenize(List.of("ab"), List.of("xy")).examples().get(0);
+        assertArrayEquals(new long[] {1, 'a', 'b', 'x', 'y', EOS}, e.inputIds());
+        assertArrayEquals(new long[] {I, I, I, 'x', 'y', EOS}, e.labels());
+    }
+
+    @Test
+    void theJoinedTextIsTokenizedOnce() {
+        // a tokenizer that merges "bx" into one token: the joint ids have it, the mask covers the prompt's length
+        ExampleTokenizer merging = new ExampleTokenizer(s -> s.replace("bx", "#").chars().asLongStream().toArray(),
+                EOS, 16);
+        TrainingExample e = merging.tokenize(List.of("ab"), List.of("xy")).examples().get(0);
+        assertArrayEquals(new long[] {'a', '#', 'y', EOS}, e.inputIds());
+        assertArrayEquals(new long[] {I, I, 'y', EOS}, e.labels());
     }
 
     @Test

@@ -1,0 +1,46 @@
+package ai.sara4j.djl.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A dtype conversion that gradients flow through. DJL's {@code toType} runs libtorch's {@code to} without autograd,
+ * so on the training path it cuts the graph: with an FP16 base and FP32 adapters, nothing before the first cast would
+ * get a gradient. While gradients are being recorded, the conversion runs as a one-line TorchScript module
+ * ({@code x.half()}, {@code x.float()}, {@code x.double()}), which autograd sees; otherwise it is DJL's {@code toType}.
+ */
+public final class DifferentiableCast {
+    private static final Map<DataType, String> METHODS = Map.of(
+            DataType.FLOAT16, "half", DataType.FLOAT32, "float", DataType.FLOAT64, "double");
+    /** One module per target type for the process (its methods follow the input's device), never closed. */
+    private static final Map<DataType, TorchScriptModule> MODULES = new EnumMap<>(DataType.class);
+
+    private DifferentiableCast() {}
+
+    /** {@code x} as {@code type}; {@code x} itself when it already is. */
+    public static NDArray to(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        if (!JniUtils.isGradMode()) {
+            return x.toType(type, false);
+        }
+        return module(type).forwardRecorded(x);
+    }
+
+    private static synchronized TorchScriptModule module(DataType type) {
+        String method = METHODS.get(type);
+        if (method == null) {
+            throw new IllegalArgumentException("no differentiable cast to " + type + "; float16, float32, float64 only");
+        }
+        return MODULES.computeIfAbsent(type, t -> {
+            String name = "To" + method.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + method.substring(1);
+            return TorchScriptModule.compile(NDManager.newBaseManager(), name, "  def forward(self: __torch__."
+                    + name + ", x: Tensor) -> Tensor:\n    return x." + method + "()\n");
+        });
+    }
+}
