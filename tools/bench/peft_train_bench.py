@@ -26,11 +26,12 @@ p.add_argument("--steps", type=int, default=20)
 p.add_argument("--warmup-steps", type=int, default=2)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--dropout", type=float, default=0.05)
+p.add_argument("--attn", default="eager", help="attn_implementation: eager (the issue's reference) or sdpa")
 a = p.parse_args()
 
 torch.set_num_threads(a.threads)
 torch.manual_seed(42)
-model = AutoModelForCausalLM.from_pretrained(a.model, torch_dtype=torch.float32, attn_implementation="eager")
+model = AutoModelForCausalLM.from_pretrained(a.model, torch_dtype=torch.float32, attn_implementation=a.attn)
 start = time.perf_counter()
 model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha or 2 * a.r, lora_dropout=a.dropout,
                                          target_modules=a.targets.split(",")))
@@ -51,7 +52,7 @@ for step in range(a.warmup_steps + a.steps):
     if step >= a.warmup_steps:
         times.append(time.perf_counter() - t0)
 median = statistics.median(times)
-print(json.dumps({"framework": "peft", "torch": torch.__version__, "threads": a.threads, "r": a.r,
+print(json.dumps({"framework": "peft", "attn": a.attn, "torch": torch.__version__, "threads": a.threads, "r": a.r,
                   "batch_size": a.batch_size, "seq_len": a.seq_len, "steps": a.steps,
                   "tokens_per_s": a.batch_size * a.seq_len / median, "step_ms": 1000 * median, "init_s": init_s,
                   "trainable": sum(q.numel() for q in params)}, indent=2))
