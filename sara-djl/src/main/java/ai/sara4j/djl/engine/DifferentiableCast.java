@@ -1,10 +1,8 @@
 package ai.sara4j.djl.engine;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -16,9 +14,6 @@ import java.util.Map;
 public final class DifferentiableCast {
     private static final Map<DataType, String> METHODS = Map.of(
             DataType.FLOAT16, "half", DataType.FLOAT32, "float", DataType.FLOAT64, "double");
-    /** One module per target type for the process (its methods follow the input's device), never closed. */
-    private static final Map<DataType, TorchScriptModule> MODULES = new EnumMap<>(DataType.class);
-
     private DifferentiableCast() {}
 
     /** {@code x} as {@code type}; {@code x} itself when it already is. */
@@ -32,15 +27,13 @@ public final class DifferentiableCast {
         return module(type).forwardRecorded(x);
     }
 
-    private static synchronized TorchScriptModule module(DataType type) {
+    private static TorchScriptModule module(DataType type) {
         String method = METHODS.get(type);
         if (method == null) {
             throw new IllegalArgumentException("no differentiable cast to " + type + "; float16, float32, float64 only");
         }
-        return MODULES.computeIfAbsent(type, t -> {
-            String name = "To" + method.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + method.substring(1);
-            return TorchScriptModule.compile(NDManager.newBaseManager(), name, "  def forward(self: __torch__."
-                    + name + ", x: Tensor) -> Tensor:\n    return x." + method + "()\n");
-        });
+        String name = "To" + method.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + method.substring(1);
+        return TorchScriptModule.shared(name, "  def forward(self: __torch__." + name + ", x: Tensor) -> Tensor:\n"
+                + "    return x." + method + "()\n");
     }
 }

@@ -1,5 +1,6 @@
 package ai.sara4j.djl.engine;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -18,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -29,6 +32,8 @@ import java.util.zip.ZipOutputStream;
  * live on.
  */
 public final class TorchScriptModule implements AutoCloseable {
+    private static final Map<String, TorchScriptModule> SHARED = new ConcurrentHashMap<>();
+
     private final PtNDManager manager;
     private final PtSymbolBlock block;
     /** The module has no parameters; DJL's forward still asks for a store. */
@@ -38,6 +43,14 @@ public final class TorchScriptModule implements AutoCloseable {
         this.manager = manager;
         this.block = block;
         this.parameterStore = new ParameterStore(manager, false);
+    }
+
+    /**
+     * The module {@code className} compiled from {@code classBody} once per JVM and kept, for the parameter-free
+     * one-line functions called on every forward pass (they hold no tensors and follow their inputs' device).
+     */
+    public static TorchScriptModule shared(String className, String classBody) {
+        return SHARED.computeIfAbsent(className, n -> compile(NDManager.newBaseManager(Device.cpu()), n, classBody));
     }
 
     /**

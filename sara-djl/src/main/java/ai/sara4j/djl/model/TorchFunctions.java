@@ -1,17 +1,12 @@
 package ai.sara4j.djl.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.sara4j.djl.engine.TorchScriptModule;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fused ATen functions that DJL does not expose, each through a one-line {@link TorchScriptModule} whose
  * {@code forward} records autograd: one kernel with its own backward in place of several element-wise operations
- * and their intermediates. The modules hold no tensors and run on their inputs' device, so each is compiled once
- * per JVM, on first use, and kept.
+ * and their intermediates. Each is compiled once per JVM ({@link TorchScriptModule#shared}).
  */
 final class TorchFunctions {
     private static final String ATTENTION = "  def forward(self: __torch__.Attention, q: Tensor, k: Tensor,"
@@ -19,8 +14,6 @@ final class TorchFunctions {
             + "    return torch.scaled_dot_product_attention(q, k, v, bias, 0., False, scale=1.)\n";
     private static final String SILU = "  def forward(self: __torch__.Silu, x: Tensor) -> Tensor:\n"
             + "    return torch.silu(x)\n";
-
-    private static final Map<String, TorchScriptModule> MODULES = new ConcurrentHashMap<>();
 
     private TorchFunctions() {}
 
@@ -35,16 +28,11 @@ final class TorchFunctions {
      * @return (B, H, T, D), owned by q's manager
      */
     static NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, NDArray bias) {
-        return module("Attention", ATTENTION).forwardRecorded(q, k, v, bias);
+        return TorchScriptModule.shared("Attention", ATTENTION).forwardRecorded(q, k, v, bias);
     }
 
     /** x·σ(x) by torch's {@code silu}. */
     static NDArray silu(NDArray x) {
-        return module("Silu", SILU).forwardRecorded(x);
-    }
-
-    private static TorchScriptModule module(String name, String code) {
-        return MODULES.computeIfAbsent(name,
-                n -> TorchScriptModule.compile(NDManager.newBaseManager(Device.cpu()), n, code));
+        return TorchScriptModule.shared("Silu", SILU).forwardRecorded(x);
     }
 }
