@@ -14,6 +14,7 @@ import java.util.Map;
 public final class DifferentiableCast {
     private static final Map<DataType, String> METHODS = Map.of(
             DataType.FLOAT16, "half", DataType.FLOAT32, "float", DataType.FLOAT64, "double");
+
     private DifferentiableCast() {}
 
     /** {@code x} as {@code type}; {@code x} itself when it already is. */
@@ -32,7 +33,7 @@ public final class DifferentiableCast {
         if (method == null) {
             throw new IllegalArgumentException("no differentiable cast to " + type + "; float16, float32, float64 only");
         }
-        String name = "To" + method.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + method.substring(1);
+        String name = "Cast" + type.name();
         return TorchScriptModule.shared(name, "  def forward(self: __torch__." + name + ", x: Tensor) -> Tensor:\n"
                 + "    return x." + method + "()\n");
     }

@@ -9,9 +9,9 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import ai.sara4j.djl.nn.Modules;
 import ai.sara4j.djl.engine.DifferentiableCast;
 import ai.sara4j.djl.engine.Scalars;
+import ai.sara4j.djl.nn.Modules;
 
 /**
  * Causal multi-head self-attention with grouped-query heads, optional rotary embedding and key/value cache,

@@ -8,8 +8,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
-import ai.sara4j.djl.svd.EngineSvd;
 import ai.sara4j.djl.engine.Scalars;
+import ai.sara4j.djl.svd.EngineSvd;
 import java.util.Optional;
 
 /**

@@ -59,7 +59,8 @@ public final class ExampleTokenizer {
         int truncated = 0;
         int dropped = 0;
         for (int i = 0; i < prompts.size(); i++) {
-            int promptLength = withoutEos(encoder.apply(prompts.get(i))).length;
+            long[] prompt = encoder.apply(prompts.get(i));
+            int promptLength = endsWithEos(prompt) ? prompt.length - 1 : prompt.length; // as add_eos_token=False
             long[] full = withEos(encoder.apply(prompts.get(i) + targets.get(i)));
             if (promptLength >= maxLength) {
                 dropped++;
@@ -78,10 +79,6 @@ public final class ExampleTokenizer {
                     maxLength, truncated, prompts.size(), dropped);
         }
         return new TokenizedDataset(examples, truncated, dropped, maxLength);
-    }
-
-    private long[] withoutEos(long[] ids) {
-        return endsWithEos(ids) ? Arrays.copyOf(ids, ids.length - 1) : ids;
     }
 
     private long[] withEos(long[] ids) {
