@@ -8,10 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.engine.DifferentiableCast;
+import ai.sara4j.djl.engine.PackedDropout;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -223,7 +223,7 @@ public abstract class AdapterLayer extends AbstractBlock {
         NDArray y = out.singletonOrThrow();
         NDArray x = DifferentiableCast.to(inputs.singletonOrThrow(), adapterType);
         if (dropout > 0 && training) {
-            x = Dropout.dropout(x, dropout, true).singletonOrThrow();
+            x = PackedDropout.apply(x, dropout);
         }
         return new NDList(y.add(DifferentiableCast.to(delta(store, x, training), y.getDataType())));
     }
