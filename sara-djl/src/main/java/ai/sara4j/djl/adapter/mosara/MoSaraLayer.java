@@ -61,12 +61,14 @@ public final class MoSaraLayer extends AdapterLayer {
 
     @Override
     protected NDArray delta(ParameterStore store, NDArray x, boolean training) {
+        // The small factors are combined first, so the per-token work is three products and one softmax:
+        // (z·w1)·w2 = z·(w1·w2), and (y ⊙ v) = y_pre·(Pᵀ ⊙ v) scales P's rows instead of every token's output.
+        NDArray router = value(store, w1, x, training).matMul(value(store, w2, x, training)); // (k, m)
+        NDArray up = value(store, p, x, training).transpose().mul(value(store, v, x, training)); // (k, out)
         NDArray z = x.matMul(value(store, q, x, training)); // (…, k)
-        NDArray gate = z.matMul(value(store, w1, x, training)).matMul(value(store, w2, x, training))
-                .softmax(-1); // (…, m)
+        NDArray gate = z.matMul(router).softmax(-1); // (…, m)
         NDArray singular = gate.matMul(value(store, lambda, x, training)); // (…, k)
-        return z.mul(singular).matMul(value(store, p, x, training).transpose())
-                .mul(value(store, v, x, training)); // (…, out)
+        return z.mul(singular).matMul(up); // (…, out)
     }
 
     @Override
