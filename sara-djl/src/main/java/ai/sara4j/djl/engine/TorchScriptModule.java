@@ -91,24 +91,46 @@ public final class TorchScriptModule implements AutoCloseable {
      */
     public List<NDArray> run(String method, NDArray... args) {
         PtNDManager out = (PtNDManager) args[0].getManager();
+        try (IValue result = invoke(method, (Object[]) args)) {
+            List<NDArray> arrays = new ArrayList<>();
+            if (result.isTuple()) {
+                for (IValue v : result.toIValueTuple()) {
+                    try (v) {
+                        arrays.add(v.toTensor(out));
+                    }
+                }
+            } else {
+                arrays.add(result.toTensor(out));
+            }
+            return arrays;
+        }
+    }
+
+    /**
+     * Runs {@code method}, without autograd, for its effect: a method that updates tensors in place (its result, if
+     * any, is released). The arguments are the TorchScript values they stand for: an {@link NDArray} is a
+     * {@code Tensor}, a {@code List} of NDArrays a {@code List[Tensor]} (one JNI call for the whole list), a
+     * {@link Double} a {@code float}, a {@link Long} an {@code int}.
+     */
+    public void runInPlace(String method, Object... args) {
+        invoke(method, args).close();
+    }
+
+    /** Runs {@code method}, which returns a {@code float}, and gives it. Arguments as for {@link #runInPlace}. */
+    public double runForDouble(String method, Object... args) {
+        try (IValue result = invoke(method, args)) {
+            return result.toDouble();
+        }
+    }
+
+    /** Runs {@code method} without autograd on arguments as {@link #runInPlace} takes them; the caller closes it. */
+    private IValue invoke(String method, Object... args) {
         IValue[] inputs = new IValue[args.length];
         try {
             for (int i = 0; i < args.length; i++) {
-                inputs[i] = IValue.from((PtNDArray) args[i]);
+                inputs[i] = toIValue(method, i, args[i]);
             }
-            try (IValue result = IValueUtils.runMethod(block, method, inputs)) {
-                List<NDArray> arrays = new ArrayList<>();
-                if (result.isTuple()) {
-                    for (IValue v : result.toIValueTuple()) {
-                        try (v) {
-                            arrays.add(v.toTensor(out));
-                        }
-                    }
-                } else {
-                    arrays.add(result.toTensor(out));
-                }
-                return arrays;
-            }
+            return IValueUtils.runMethod(block, method, inputs);
         } finally {
             for (IValue v : inputs) {
                 if (v != null) {
@@ -116,6 +138,21 @@ public final class TorchScriptModule implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static IValue toIValue(String method, int index, Object arg) {
+        if (arg instanceof NDArray array) {
+            return IValue.from((PtNDArray) array);
+        } else if (arg instanceof List<?> list) {
+            return IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+        } else if (arg instanceof Double d) {
+            return IValue.from(d.doubleValue());
+        } else if (arg instanceof Long l) {
+            return IValue.from(l.longValue());
+        }
+        throw new IllegalArgumentException("TorchScript method " + method + ": argument " + index + " is "
+                + (arg == null ? "null" : "a " + arg.getClass().getName())
+                + ", not an NDArray, a List of NDArrays, a Double or a Long");
     }
 
     /**

@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +23,9 @@ import java.util.Map;
  *
  * <p>SARA4J has its own instead of DJL's {@code Optimizer.adamW()} because DJL keeps the moments private (no
  * checkpoint and exact resume) and steps per parameter with its own update counter; the arithmetic above is
- * PyTorch's, checked against hand-computed values in the tests.
+ * PyTorch's, checked against hand-computed values in the tests. An update is one call of ATen's
+ * {@code _fused_adamw_} (the kernel of {@code torch.optim.AdamW(fused=True)}) per dtype and device of the parameters,
+ * not a dozen engine calls per tensor.
  */
 public final class AdamW implements AutoCloseable {
     private final Map<String, Parameter> parameters;
@@ -33,7 +37,12 @@ public final class AdamW implements AutoCloseable {
     /** First and second moments per parameter name, same shape and dtype as the parameter. */
     private final Map<String, NDArray> exp;
     private final Map<String, NDArray> expSquared;
+    /** The parameters by dtype and device, as the fused kernel takes them. */
+    private final List<Group> groups;
     private long steps;
+
+    /** Parameters of one dtype and device with their moments, in the same order. */
+    private record Group(List<Parameter> parameters, List<NDArray> exp, List<NDArray> expSquared) {}
 
     /**
      * @param parameters the trainable parameters by a stable name (the name keys the saved state)
@@ -57,6 +66,16 @@ public final class AdamW implements AutoCloseable {
             exp.put(name, stateManager.zeros(p.getArray().getShape(), p.getArray().getDataType()));
             expSquared.put(name, stateManager.zeros(p.getArray().getShape(), p.getArray().getDataType()));
         });
+        Map<List<Object>, Group> byKind = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> {
+            NDArray array = p.getArray();
+            Group g = byKind.computeIfAbsent(List.of(array.getDataType(), array.getDevice()),
+                    k -> new Group(new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+            g.parameters().add(p);
+            g.exp().add(exp.get(name));
+            g.expSquared().add(expSquared.get(name));
+        });
+        this.groups = List.copyOf(byKind.values());
     }
 
     /** torch's defaults β = (0.9, 0.999), eps = 1e-8, with the given weight decay. */
@@ -80,33 +99,8 @@ public final class AdamW implements AutoCloseable {
      */
     public void step(double lr) {
         steps++;
-        double biasCorrection1 = 1 - Math.pow(beta1, steps);
-        double sqrtBiasCorrection2 = Math.sqrt(1 - Math.pow(beta2, steps));
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            // The update's numbers as 0-d tensors made once: an NDArray op with a Java number makes one per call, and
-            // making one costs several times the op on these small tensors. (Float64, as those calls make them.)
-            NDArray decay = stateManager.create(1 - lr * weightDecay);
-            NDArray b1 = stateManager.create(beta1);
-            NDArray gradShare1 = stateManager.create(1 - beta1);
-            NDArray b2 = stateManager.create(beta2);
-            NDArray gradShare2 = stateManager.create(1 - beta2);
-            NDArray sqrtCorrection2 = stateManager.create(sqrtBiasCorrection2);
-            NDArray epsilon = stateManager.create(eps);
-            NDArray stepSize = stateManager.create(lr / biasCorrection1);
-            for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-                NDArray param = e.getValue().getArray();
-                NDArray grad = param.getGradient();
-                NDArray m = exp.get(e.getKey());
-                NDArray v = expSquared.get(e.getKey());
-                if (weightDecay != 0) {
-                    param.muli(decay);
-                }
-                m.muli(b1).addi(grad.mul(gradShare1));
-                v.muli(b2).addi(grad.square().muli(gradShare2));
-                NDArray denominator = v.sqrt().divi(sqrtCorrection2).addi(epsilon);
-                param.subi(m.div(denominator).muli(stepSize));
-            }
+        for (Group g : groups) {
+            FusedUpdates.adamW(g.parameters(), g.exp(), g.expSquared(), steps, lr, beta1, beta2, eps, weightDecay);
         }
     }
 

@@ -9,36 +9,54 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The training arithmetic against torch (values printed by torch 2.13 in float64, see tools/fixtures/train_math.py)
- * and hand-derived numbers: AdamW over two updates, the linear schedule, global-norm clipping, the masked causal
+ * and hand-derived numbers: AdamW over two updates (and float32 over three), the linear schedule, global-norm clipping, the masked causal
  * loss, and the loss scaler's growth and backoff.
  */
 class TrainingMathTest {
 
     private static Parameter parameter(NDManager m, String name, double... values) {
+        return parameter(name, m.create(values));
+    }
+
+    private static Parameter parameter(String name, NDArray value) {
         Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT)
-                .optArray(m.create(values)).optRequiresGrad(true).build();
+                .optArray(value).optRequiresGrad(true).build();
         p.getArray().setRequiresGradient(true);
         return p;
     }
 
     /** Gives {@code p} the gradient {@code g} (backward of sum(p·g)), replacing what it had. */
     private static void setGradient(Parameter p, double... g) {
-        NDArray array = p.getArray();
-        if (array.hasGradient()) {
+        try (NDArray gradient = p.getArray().getManager().create(g)) {
+            setGradient(p, gradient);
+        }
+    }
+
+    private static void setGradient(Parameter p, NDArray g) {
+        if (p.getArray().hasGradient()) {
             GradientClipping.zero(List.of(p));
         }
-        try (GradientCollector c = Engine.getInstance().newGradientCollector();
-                NDArray gradient = array.getManager().create(g)) {
-            c.backward(array.mul(gradient).sum());
+        backward(p, g);
+    }
+
+    /** Adds {@code g} to the gradient of {@code p} (backward of sum(p·g); DJL accumulates). */
+    private static void backward(Parameter p, NDArray g) {
+        try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+            c.backward(p.getArray().mul(g).sum());
         }
     }
 
@@ -57,6 +75,68 @@ class TrainingMathTest {
                 assertArrayEquals(new double[] {0.8082434839009282, -1.9455209911100655, 0.3738129302663101},
                         p.getArray().toDoubleArray(), 1e-12);
                 assertEquals(2, adamW.steps());
+            }
+        }
+    }
+
+    @Test
+    void adamWMatchesTorchInFloat32OverThreeUpdatesWithDecay() throws Exception {
+        // tools/fixtures/train_math.py: torch.optim.AdamW(lr=1e-2, weight_decay=0.1, fused=False) on float32
+        // parameters shaped like a SARA adapter's; SARA4J runs torch's fused kernel
+        Path file = Path.of(getClass().getResource("/fixtures/train/adamw-f32.safetensors").toURI());
+        List<String> names = List.of("u", "lambda", "v", "scale");
+        try (NDManager m = NDManager.newBaseManager(); SafetensorsFile torch = SafetensorsFile.open(file)) {
+            Map<String, Parameter> parameters = new LinkedHashMap<>();
+            for (String name : names) {
+                parameters.put(name, parameter(name, fixture(m, torch, name + ".start")));
+            }
+            try (AdamW adamW = new AdamW(parameters, 0.9, 0.999, 1e-8, 0.1)) {
+                for (int t = 1; t <= 3; t++) {
+                    for (String name : names) {
+                        try (NDArray g = fixture(m, torch, name + ".grad" + t)) {
+                            setGradient(parameters.get(name), g);
+                        }
+                    }
+                    adamW.step(1e-2);
+                    for (String name : names) {
+                        NDArray p = parameters.get(name).getArray();
+                        assertEquals(DataType.FLOAT32, p.getDataType());
+                        assertArrayEquals(torch.readFloats(name + ".after" + t), p.toFloatArray(), 1e-6f,
+                                name + " after update " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    private static NDArray fixture(NDManager m, SafetensorsFile file, String name) throws IOException {
+        return m.create(file.readFloats(name), new Shape(file.info(name).shape()));
+    }
+
+    @Test
+    void gradientOperationsLandInTheParametersGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter p = parameter(m, "p", 1.0, 2.0, 3.0);
+            Parameter unused = parameter(m, "unused", 1.0); // never reached by a backward pass: no gradient
+            List<Parameter> both = List.of(p, unused);
+            setGradient(p, 1.0, -2.0, 4.0);
+            assertEquals(Math.sqrt(21), GradientClipping.globalNorm(both), 1e-12);
+            GradientClipping.scale(both, 0.5);
+            assertArrayEquals(new double[] {0.5, -1.0, 2.0}, p.getArray().getGradient().toDoubleArray());
+            GradientClipping.zero(both);
+            assertArrayEquals(new double[] {0, 0, 0}, p.getArray().getGradient().toDoubleArray());
+            // the next backward accumulates into the zeroed gradient: it holds the fresh gradient alone
+            try (NDArray fresh = m.create(new double[] {3.0, 0.25, -1.0})) {
+                backward(p, fresh);
+                assertArrayEquals(fresh.toDoubleArray(), p.getArray().getGradient().toDoubleArray());
+            }
+            try (AdamW adamW = AdamW.withDefaults(Map.of("p", p, "unused", unused), 0.01)) {
+                adamW.step(0.1);
+                // a missing gradient counts as zero: the parameter only decays; the others decay and move by
+                // lr·g/(|g| + eps) at the first update
+                assertArrayEquals(new double[] {1 - 0.1 * 0.01}, unused.getArray().toDoubleArray(), 1e-15);
+                assertArrayEquals(new double[] {0.999 - 0.1, 1.998 - 0.1, 2.997 + 0.1},
+                        p.getArray().toDoubleArray(), 1e-8);
             }
         }
     }
