@@ -86,12 +86,15 @@ public final class TorchScriptModule implements AutoCloseable {
     }
 
     /**
-     * Runs {@code method} on tensor arguments. The results are attached to the manager of the first argument;
-     * a tuple result gives one array per element.
+     * Runs {@code method}, without autograd, on arguments as {@link #runInPlace} takes them, the first a tensor. The
+     * results are attached to the manager of the first argument; a tuple result gives one array per element.
      */
-    public List<NDArray> run(String method, NDArray... args) {
-        PtNDManager out = (PtNDManager) args[0].getManager();
-        try (IValue result = invoke(method, (Object[]) args)) {
+    public List<NDArray> run(String method, Object... args) {
+        if (args.length == 0 || !(args[0] instanceof NDArray first)) {
+            throw new IllegalArgumentException("TorchScript method " + method + ": the first argument must be a tensor");
+        }
+        PtNDManager out = (PtNDManager) first.getManager();
+        try (IValue result = invoke(method, args)) {
             List<NDArray> arrays = new ArrayList<>();
             if (result.isTuple()) {
                 for (IValue v : result.toIValueTuple()) {

@@ -9,7 +9,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.InjectedAdapter;
-import ai.sara4j.djl.engine.Scalars;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.train.data.Batch;
 import ai.sara4j.djl.train.data.BatchOrder;
@@ -173,11 +172,9 @@ public final class Trainer {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 Batch batch = Batch.of(manager, examples, padId);
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = model.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
-                    NDArray summed = CausalLmLoss.sum(logits, batch.labels()); // scalar
-                    collector.backward(summed.mul(Scalars.like(summed, lossFactor)));
-                    lossSum += summed.getFloat();
+                    lossSum += CausalLmLoss.sumAndBackward(logits, batch.labels(), lossFactor);
                 }
                 tokens += batch.tokens();
             }

@@ -191,6 +191,36 @@ class TrainingMathTest {
     }
 
     @Test
+    void theTrainingLossGivesSoftmaxMinusOneHotToTheGraphBelowIt() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] values = {1, 2, 0.5f, 0.1f, 0.2f, 3, 1, 1, 1, 2, 0, -1};
+            NDArray leaf = m.create(values, new Shape(1, 4, 3));
+            leaf.setRequiresGradient(true);
+            NDArray labels = m.create(new long[] {-100, -100, 2, 0}, new Shape(1, 4));
+            double loss;
+            try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+                NDArray logits = leaf.mul(2); // a graph below the logits: the gradient must flow through it
+                loss = CausalLmLoss.sumAndBackward(logits, labels, 0.25);
+            }
+            double e1 = Math.exp(0.2) + Math.exp(0.4) + Math.exp(6); // position 1 (logits 2·(.1, .2, 3)) → label 2
+            double expectedLoss = Math.log(e1) - 6 + Math.log(3); // position 2: equal logits → label 0
+            assertEquals(expectedLoss, loss, 1e-5);
+            // d(0.25·loss)/d leaf = 0.25 · 2 · (softmax − one-hot) at positions 1 and 2, zero at 0 and 3
+            double[] expected = new double[12];
+            double[] p1 = {Math.exp(0.2) / e1, Math.exp(0.4) / e1, Math.exp(6) / e1 - 1};
+            double[] p2 = {1 / 3.0 - 1, 1 / 3.0, 1 / 3.0};
+            for (int c = 0; c < 3; c++) {
+                expected[3 + c] = 0.5 * p1[c];
+                expected[6 + c] = 0.5 * p2[c];
+            }
+            float[] gradient = leaf.getGradient().toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], gradient[i], 1e-6, "gradient " + i);
+            }
+        }
+    }
+
+    @Test
     void lossScalerBacksOffOnOverflowAndGrowsAfterInterval() {
         LossScaler s = LossScaler.dynamic(1024, 2, 0.5, 3);
         assertTrue(s.update(true));
