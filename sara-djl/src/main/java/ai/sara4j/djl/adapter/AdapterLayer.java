@@ -50,6 +50,16 @@ public abstract class AdapterLayer extends AbstractBlock {
     /** The adapter path: {@code x} (…, in) already dropped out and in {@link #adapterType()}; returns (…, out). */
     protected abstract NDArray delta(ParameterStore store, NDArray x, boolean training);
 
+    /**
+     * The adapter path with the base layer's output at hand: {@code baseOutput} is base(x) (bias included, base
+     * dtype) when {@code x} is the layer's own input, null when dropout changed it. DoRA-shaped adapters, which need
+     * x·W0ᵀ of their input, override this to reuse it as PEFT does; the others implement {@link #delta(ParameterStore,
+     * NDArray, boolean)}.
+     */
+    protected NDArray delta(ParameterStore store, NDArray x, NDArray baseOutput, boolean training) {
+        return delta(store, x, training);
+    }
+
     /** The rank of the update (k for SARA and Mo-SARA, r for LoRA). */
     public abstract int rank();
 
@@ -222,10 +232,12 @@ public abstract class AdapterLayer extends AbstractBlock {
         }
         NDArray y = out.singletonOrThrow();
         NDArray x = DifferentiableCast.to(inputs.singletonOrThrow(), adapterType);
-        if (dropout > 0 && training) {
+        boolean dropped = dropout > 0 && training;
+        if (dropped) {
             x = PackedDropout.apply(x, dropout);
         }
-        return new NDList(y.add(DifferentiableCast.to(delta(store, x, training), y.getDataType())));
+        NDArray update = delta(store, x, dropped ? null : y, training);
+        return new NDList(y.add(DifferentiableCast.to(update, y.getDataType())));
     }
 
     @Override

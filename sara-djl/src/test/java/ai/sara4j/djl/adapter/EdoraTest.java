@@ -18,9 +18,11 @@ import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.edora.EdoraConfig;
 import ai.sara4j.djl.adapter.edora.EdoraLayer;
+import ai.sara4j.djl.engine.PackedDropout;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.model.ModelLoader;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,11 +40,16 @@ class EdoraTest {
 
     /** One Linear (IN→OUT, with bias) at path {@code proj} with an EDoRA adapter whose tensors are all random. */
     private static EdoraLayer singleLayer(NDManager manager) {
+        return singleLayer(manager, 0);
+    }
+
+    private static EdoraLayer singleLayer(NDManager manager, double dropout) {
         TestNets.Chain root = new TestNets.Chain().add("proj", Linear.builder().setUnits(OUT).build());
         root.initialize(manager, DataType.FLOAT64, new Shape(1, IN));
         Random random = new Random(3);
         root.getParameters().values().forEach(p -> p.getArray().set(gaussian(random, p.getArray().size(), 0.4)));
-        InjectedAdapter adapter = Adapters.inject(root, EdoraConfig.of(TargetMatcher.names("proj")).withRank(R, 5));
+        InjectedAdapter adapter = Adapters.inject(root,
+                EdoraConfig.of(TargetMatcher.names("proj")).withRank(R, 5).withDropout(dropout));
         TestNets.randomise(adapter, 4);
         EdoraLayer layer = (EdoraLayer) adapter.layers().get("proj");
         layer.tensors().get("edora_magnitude").getArray().set(gaussian(random, OUT, 1)); // any sign
@@ -159,6 +166,40 @@ class EdoraTest {
             }
             assertTrue(!layer.tensors().get("edora_A").requiresGradient() && !layer.tensors().get("edora_B")
                     .requiresGradient(), "A and B are frozen");
+        }
+    }
+
+    /**
+     * Without dropout the layer reuses the base output (the test above, whose Linear has a bias); with dropout the
+     * base product of the update is taken of the dropped-out input, as in PEFT's DoRA: y = x·W0ᵀ + b + x_d·(W' − W0)ᵀ.
+     * The mask is reproduced by drawing it with the same engine seed before the forward pass.
+     */
+    @Test
+    void withDropoutTheUpdateUsesTheDroppedOutInput() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            EdoraLayer layer = singleLayer(manager, 0.5);
+            NDArray x = manager.create(gaussian(new Random(5), 4 * IN, 1), new Shape(4, IN));
+            Engine.getInstance().setRandomSeed(9);
+            double[] dropped = PackedDropout.apply(x, 0.5).toDoubleArray();
+            Engine.getInstance().setRandomSeed(9);
+            double[] y = TestNets.forward(layer, x, true).toDoubleArray();
+            double[] xs = x.toDoubleArray();
+            double[] w0 = layer.baseWeight().getArray().toDoubleArray();
+            double[] bias = layer.base().getParameters().get("bias").getArray().toDoubleArray();
+            double[] m = tensor(layer, "edora_magnitude");
+            double[] v = direction(w0, tensor(layer, "edora_A"), tensor(layer, "edora_B"), tensor(layer, "edora_R"));
+            double[] n = rowNorms(v);
+            assertTrue(Arrays.stream(dropped).anyMatch(d -> d == 0), "some inputs dropped");
+            for (int t = 0; t < 4; t++) {
+                for (int o = 0; o < OUT; o++) {
+                    double expected = bias[o];
+                    for (int i = 0; i < IN; i++) {
+                        expected += xs[t * IN + i] * w0[o * IN + i]
+                                + dropped[t * IN + i] * (m[o] / n[o] * v[o * IN + i] - w0[o * IN + i]);
+                    }
+                    assertEquals(expected, y[t * OUT + o], 1e-10, "y[" + t + ", " + o + "]");
+                }
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.LayerInit;
+import ai.sara4j.djl.engine.DifferentiableCast;
 import ai.sara4j.djl.engine.Scalars;
 import ai.sara4j.djl.svd.EngineSvd;
 import java.util.Optional;
@@ -69,16 +70,30 @@ public final class EdoraLayer extends AdapterLayer {
 
     @Override
     protected NDArray delta(ParameterStore store, NDArray x, boolean training) {
+        return delta(store, x, null, training);
+    }
+
+    @Override
+    protected NDArray delta(ParameterStore store, NDArray x, NDArray baseOutput, boolean training) {
         NDArray w0 = value(store, baseWeight(), x, training).toType(adapterType(), false); // out×in
         NDArray aa = value(store, a, x, training); // r×in
         NDArray bb = value(store, b, x, training); // out×r
         NDArray rr = value(store, latent, x, training); // r×r
         NDArray m = value(store, magnitude, x, training); // out
         NDArray scale = m.div(rowNorm(w0, aa, bb, rr.stopGradient())); // m/n (out), n detached
-        NDArray baseOut = x.matMul(w0.transpose()); // (…, out), dropped-out x as PEFT does
+        // x·W0ᵀ (…, out): the base layer's output without its bias, or, when dropout changed x, computed again on
+        // the dropped-out x (PEFT's DoRA does both the same way)
+        NDArray baseOut = baseOutput == null ? x.matMul(w0.transpose()) : withoutBias(store, baseOutput, training);
         NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose())
                 .mul(Scalars.like(x, scaling));
         return baseOut.mul(scale.sub(1)).add(low.mul(scale)); // (…, out)
+    }
+
+    /** base(x) − bias in the adapter dtype. */
+    private NDArray withoutBias(ParameterStore store, NDArray baseOutput, boolean training) {
+        NDArray out = DifferentiableCast.to(baseOutput, adapterType());
+        Parameter bias = base().getParameters().get("bias");
+        return bias == null ? out : out.sub(value(store, bias, out, training).toType(adapterType(), false));
     }
 
     /** ‖W0 + s·B·R·A‖ per output row (out) through the expansion in the class comment. */
