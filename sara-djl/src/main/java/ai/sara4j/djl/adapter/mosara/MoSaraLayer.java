@@ -62,7 +62,7 @@ public final class MoSaraLayer extends AdapterLayer {
     @Override
     protected NDArray delta(ParameterStore store, NDArray x, boolean training) {
         // The small factors are combined first, so the per-token work is three products and one softmax:
-        // (z·w1)·w2 = z·(w1·w2), and (y ⊙ v) = y_pre·(Pᵀ ⊙ v) scales P's rows instead of every token's output.
+        // (z·w1)·w2 = z·(w1·w2), and ((z ⊙ s)·Pᵀ) ⊙ v = (z ⊙ s)·(Pᵀ ⊙ v) scales P's rows, not every token's output.
         NDArray router = value(store, w1, x, training).matMul(value(store, w2, x, training)); // (k, m)
         NDArray up = value(store, p, x, training).transpose().mul(value(store, v, x, training)); // (k, out)
         NDArray z = x.matMul(value(store, q, x, training)); // (…, k)
