@@ -190,16 +190,16 @@ public final class PeftConfig {
         if (isSet("exclude_modules")) {
             targets = nameRule("exclude_modules", targets::withExcludeRegex, targets::withExcludeNames);
         }
-        List<Integer> layers = layersToTransform();
-        // PEFT ignores layers_pattern when layers_to_transform is [] (but refuses it without layers_to_transform)
-        boolean everyLayer = layers.isEmpty() && root.path("layers_to_transform").isArray();
-        List<String> patterns = everyLayer ? List.of() : layersPattern();
-        if (!layers.isEmpty() || !patterns.isEmpty()) {
-            try {
+        try {
+            List<Integer> layers = layersToTransform();
+            // PEFT ignores layers_pattern when layers_to_transform is [] (but refuses it without layers_to_transform)
+            boolean everyLayer = layers.isEmpty() && root.path("layers_to_transform").isArray();
+            List<String> patterns = everyLayer ? List.of() : layersPattern();
+            if (!layers.isEmpty() || !patterns.isEmpty()) {
                 targets = targets.withLayers(layers, patterns);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(FILE_NAME + ": " + e.getMessage(), e);
             }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(FILE_NAME + ": " + e.getMessage(), e);
         }
         return targets;
     }
@@ -246,7 +246,7 @@ public final class PeftConfig {
 
     private static int layerIndex(JsonNode node) {
         if (!node.canConvertToInt() || !node.isIntegralNumber()) {
-            throw new IllegalArgumentException(FILE_NAME + ": layers_to_transform: " + node
+            throw new IllegalArgumentException("layers_to_transform: " + node
                     + " is not a layer index (an int or a list of ints)");
         }
         return node.asInt();
@@ -268,12 +268,11 @@ public final class PeftConfig {
             return out;
         }
         if (!node.isArray()) {
-            throw new IllegalArgumentException(FILE_NAME + ": " + field + ": expected a string or a list of strings, got "
-                    + node);
+            throw new IllegalArgumentException(field + ": expected a string or a list of strings, got " + node);
         }
         for (JsonNode n : node) {
             if (!n.isTextual()) {
-                throw new IllegalArgumentException(FILE_NAME + ": " + field + ": " + n + " is not a string");
+                throw new IllegalArgumentException(field + ": " + n + " is not a string");
             }
             out.add(n.asText());
         }
