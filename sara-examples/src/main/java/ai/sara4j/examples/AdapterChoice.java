@@ -20,6 +20,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -60,9 +61,8 @@ final class AdapterChoice {
     @Option(names = "--dropout", description = "Adapter input dropout (default: the method's; 0.05 for SARA and Mo-SARA, the paper's).")
     Double dropout;
 
-    @Option(names = "--targets", defaultValue = "q_proj,v_proj",
-            description = "Target modules: comma-separated names (PEFT rule) or re:REGEX (default ${DEFAULT-VALUE}, the paper's).")
-    String targets;
+    @Mixin
+    TargetOptions targets;
 
     @Option(names = "--method-option", paramLabel = "KEY=VALUE", description = "Method-specific option, repeatable (e.g. use_rslora=true for LoRA).")
     Map<String, String> extra = new LinkedHashMap<>();
@@ -72,7 +72,7 @@ final class AdapterChoice {
      * values, computed on {@code device}); without a folder it is an error.
      */
     AdapterConfig config(Path model, Device device, long seed) throws IOException {
-        TargetMatcher matcher = TargetMatcher.parse(targets);
+        TargetMatcher matcher = targets.matcher();
         Map<String, Integer> ranks = Map.of();
         RankChoice choice = rank == null ? new RankChoice() : rank;
         Double threshold = choice.threshold;

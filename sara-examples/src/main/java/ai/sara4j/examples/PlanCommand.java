@@ -7,7 +7,6 @@ import ai.sara4j.core.rank.RankPlan;
 import ai.sara4j.core.rank.RankPlanner;
 import ai.sara4j.core.rank.Spectrum;
 import ai.sara4j.core.safetensors.Checkpoint;
-import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.svd.EngineSingularValues;
 import ai.sara4j.djl.svd.EngineSvd;
 import java.nio.file.Path;
@@ -48,9 +47,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "5", description = "Mo-SARA: number m of singular-value vectors (default ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--targets", defaultValue = "q_proj,v_proj",
-            description = "Target modules: comma-separated names (PEFT rule: a module matches when its path equals or ends with .name), or re:REGEX (default ${DEFAULT-VALUE}).")
-    String targets;
+    @Mixin
+    TargetOptions targets;
 
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
@@ -72,7 +70,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Method m = Method.parse(method);
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            RankPlanner planner = RankPlanner.of(checkpoint, TargetMatcher.parse(targets),
+            RankPlanner planner = RankPlanner.of(checkpoint, targets.matcher(),
                     CheckpointLayouts.storedInByOut(model));
             RankPlan plan = plan(m, planner, checkpoint);
             if (json) {

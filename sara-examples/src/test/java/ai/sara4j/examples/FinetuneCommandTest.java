@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.sara4j.core.peft.PeftConfig;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -46,6 +48,28 @@ class FinetuneCommandTest {
                 "--data", data.toString(), "--method", "lora", "--threshold", "0.1", "--out", tmp.resolve("x").toString());
         assertEquals(1, wrongOption.exitCode());
         assertTrue(wrongOption.err().contains("option 'threshold' does not apply to method lora"), wrongOption.err());
+    }
+
+    /** finetune --exclude/--layers: the adapter holds layer 1's q_proj and v_proj only, and its config says why. */
+    @Test
+    void excludeAndLayersPickTheAdaptedModules(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("train.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 4));
+        CliRunner.Result r = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(), "--data",
+                data.toString(), "--method", "lora", "--r", "2", "--targets", "q_proj,k_proj,v_proj", "--exclude",
+                "re:.*\\.k_proj", "--layers", "1", "--max-steps", "1", "--batch-size", "4", "--max-len", "48",
+                "--out", tmp.resolve("run").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Path adapter = tmp.resolve("run/adapter");
+        try (SafetensorsFile weights = SafetensorsFile.open(adapter.resolve("adapter_model.safetensors"))) {
+            assertEquals(List.of("base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight",
+                    "base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight",
+                    "base_model.model.model.layers.1.self_attn.v_proj.lora_A.weight",
+                    "base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"),
+                    weights.tensors().keySet().stream().sorted().toList());
+        }
+        assertEquals(TargetMatcher.parse("q_proj,k_proj,v_proj").withExcludeRegex(".*\\.k_proj")
+                .withLayers(List.of(1), List.of()), PeftConfig.read(adapter).targetModules());
     }
 
     @Test

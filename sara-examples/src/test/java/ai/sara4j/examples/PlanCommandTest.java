@@ -48,6 +48,31 @@ class PlanCommandTest {
         assertEquals(total, plan.get("trainable").asLong());
     }
 
+    /** --exclude and --layers pick the modules PEFT would: here layer 1's attention projections but k_proj. */
+    @Test
+    void excludeAndLayersPickThePlannedModules() throws Exception {
+        CliRunner.Result r = CliRunner.run("plan", "--model", SharedData.tinyStories().toString(), "--method", "lora",
+                "--targets", ALL_TARGETS, "--exclude", "k_proj", "--layers", "1-1", "--layers-pattern", "layers",
+                "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        java.util.List<String> names = new java.util.ArrayList<>();
+        new ObjectMapper().readTree(r.out()).get("modules").forEach(m -> names.add(m.get("name").asText()));
+        assertEquals(java.util.List.of("model.layers.1.mlp.down_proj", "model.layers.1.mlp.gate_proj",
+                "model.layers.1.mlp.up_proj", "model.layers.1.self_attn.o_proj", "model.layers.1.self_attn.q_proj",
+                "model.layers.1.self_attn.v_proj"), names.stream().sorted().toList());
+
+        CliRunner.Result regex = CliRunner.run("plan", "--model", SharedData.tinyStories().toString(),
+                "--targets", "re:.*q_proj", "--layers", "0");
+        assertEquals(1, regex.exitCode());
+        assertTrue(regex.err().contains("--layers/--layers-pattern: layers_to_transform [0] cannot be used when"
+                + " target_modules is a regex"), regex.err());
+        CliRunner.Result none = CliRunner.run("plan", "--model", SharedData.tinyStories().toString(),
+                "--layers", "7");
+        assertEquals(1, none.exitCode());
+        assertTrue(none.err().contains("target_modules q_proj,v_proj (layers_to_transform [7]) match no module"),
+                none.err());
+    }
+
     @Test
     void loraPlanAndChart(@TempDir Path tmp) throws Exception {
         Path model = SharedData.tinyStories();

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -179,24 +180,112 @@ public final class PeftConfig {
         return this;
     }
 
-    /** {@code target_modules}: a list of names or a single regex string; absent or empty is an error. */
+    /**
+     * The target rules: {@code target_modules} (a list of names or a single regex string; absent or empty is an
+     * error) with {@code exclude_modules} (list or regex), {@code layers_to_transform} (an int or a list of ints)
+     * and {@code layers_pattern} (a string or a list of strings) when set.
+     */
     public TargetMatcher targetModules() {
-        JsonNode node = root.path("target_modules");
+        TargetMatcher targets = nameRule("target_modules", TargetMatcher::regex, TargetMatcher::names);
+        if (isSet("exclude_modules")) {
+            targets = nameRule("exclude_modules", targets::withExcludeRegex, targets::withExcludeNames);
+        }
+        try {
+            List<Integer> layers = layersToTransform();
+            // PEFT ignores layers_pattern when layers_to_transform is [] (but refuses it without layers_to_transform)
+            boolean everyLayer = layers.isEmpty() && root.path("layers_to_transform").isArray();
+            List<String> patterns = everyLayer ? List.of() : layersPattern();
+            if (!layers.isEmpty() || !patterns.isEmpty()) {
+                targets = targets.withLayers(layers, patterns);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(FILE_NAME + ": " + e.getMessage(), e);
+        }
+        return targets;
+    }
+
+    /**
+     * Sets {@code target_modules}, and {@code exclude_modules}, {@code layers_to_transform} and
+     * {@code layers_pattern} when the matcher uses them (a config without them gets no new keys; one that had them
+     * gets PEFT's null).
+     */
+    public PeftConfig targetModules(TargetMatcher targets) {
+        root.set("target_modules", JSON.valueToTree(targets.peftValue()));
+        putOrClear("exclude_modules", targets.excludePeftValue());
+        putOrClear("layers_to_transform", targets.layersToTransform().isEmpty() ? null : targets.layersToTransform());
+        putOrClear("layers_pattern", targets.layersPattern().isEmpty() ? null : targets.layersPattern());
+        return this;
+    }
+
+    /** Reads a PEFT name rule field: a string is the regex form, an array of strings the list form. */
+    private <T> T nameRule(String field, Function<String, T> regex, Function<List<String>, T> names) {
+        JsonNode node = root.path(field);
         try {
             if (node.isTextual()) {
-                return TargetMatcher.regex(node.asText());
+                return regex.apply(node.asText());
             }
-            List<String> names = new ArrayList<>();
-            node.forEach(n -> names.add(n.asText()));
-            return TargetMatcher.names(names);
+            return names.apply(strings(field));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(FILE_NAME + ": target_modules " + node + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(FILE_NAME + ": " + field + " " + node + ": " + e.getMessage(), e);
         }
     }
 
-    public PeftConfig targetModules(TargetMatcher targets) {
-        root.set("target_modules", JSON.valueToTree(targets.peftValue()));
-        return this;
+    private List<Integer> layersToTransform() {
+        JsonNode node = root.path("layers_to_transform");
+        List<Integer> layers = new ArrayList<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return layers;
+        }
+        if (node.isArray()) {
+            node.forEach(n -> layers.add(layerIndex(n)));
+        } else {
+            layers.add(layerIndex(node));
+        }
+        return layers;
+    }
+
+    private static int layerIndex(JsonNode node) {
+        if (!node.canConvertToInt() || !node.isIntegralNumber()) {
+            throw new IllegalArgumentException("layers_to_transform: " + node
+                    + " is not a layer index (an int or a list of ints)");
+        }
+        return node.asInt();
+    }
+
+    private List<String> layersPattern() {
+        JsonNode node = root.path("layers_pattern");
+        if (node.isTextual()) {
+            return node.asText().isEmpty() ? List.of() : List.of(node.asText());
+        }
+        return strings("layers_pattern");
+    }
+
+    /** A list-of-strings field; absent or null is an empty list. */
+    private List<String> strings(String field) {
+        JsonNode node = root.path(field);
+        List<String> out = new ArrayList<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return out;
+        }
+        if (!node.isArray()) {
+            throw new IllegalArgumentException(field + ": expected a string or a list of strings, got " + node);
+        }
+        for (JsonNode n : node) {
+            if (!n.isTextual()) {
+                throw new IllegalArgumentException(field + ": " + n + " is not a string");
+            }
+            out.add(n.asText());
+        }
+        return out;
+    }
+
+    /** Sets {@code field} to {@code value}; a null value becomes JSON null only where the field already exists. */
+    private void putOrClear(String field, Object value) {
+        if (value != null) {
+            root.set(field, JSON.valueToTree(value));
+        } else if (root.has(field)) {
+            root.putNull(field);
+        }
     }
 
     /** {@code rank_pattern}, in file order. */

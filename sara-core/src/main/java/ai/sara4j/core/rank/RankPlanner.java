@@ -50,27 +50,29 @@ public final class RankPlanner {
      * @throws IllegalArgumentException when no 2-D weight matches, listing some module names that exist
      */
     public static RankPlanner of(TensorSource model, TargetMatcher matcher, Predicate<String> storedInByOut) {
-        List<TargetModule> targets = new ArrayList<>();
-        Set<String> matrices = new LinkedHashSet<>();
+        Map<String, TensorInfo> matrices = new LinkedHashMap<>();
         long base = 0;
         for (TensorInfo t : model.tensors().values()) {
             base += t.numel();
-            if (t.shape().length != 2 || !t.name().endsWith(".weight")) {
-                continue;
-            }
-            String module = t.name().substring(0, t.name().length() - ".weight".length());
-            matrices.add(module);
-            if (matcher.matches(module)) {
-                boolean transposed = storedInByOut.test(module);
-                long rows = t.shape()[0];
-                long cols = t.shape()[1];
-                targets.add(new TargetModule(module, t.name(), transposed ? cols : rows, transposed ? rows : cols,
-                        transposed));
+            if (t.shape().length == 2 && t.name().endsWith(".weight")) {
+                matrices.put(t.name().substring(0, t.name().length() - ".weight".length()), t);
             }
         }
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("target modules '" + matcher + "' match no 2-D weight of " + model
-                    + "; modules there include: " + examples(matrices));
+        List<String> selected;
+        try {
+            selected = matcher.select(matrices.keySet(), "2-D weights of " + model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; modules there include: "
+                    + examples(matrices.keySet()), e);
+        }
+        List<TargetModule> targets = new ArrayList<>();
+        for (String module : selected) {
+            TensorInfo t = matrices.get(module);
+            boolean transposed = storedInByOut.test(module);
+            long rows = t.shape()[0];
+            long cols = t.shape()[1];
+            targets.add(new TargetModule(module, t.name(), transposed ? cols : rows, transposed ? rows : cols,
+                    transposed));
         }
         LOG.debug("{}: {} target modules for '{}'", model, targets.size(), matcher);
         return new RankPlanner(model, targets, base);

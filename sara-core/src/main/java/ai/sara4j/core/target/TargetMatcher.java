@@ -1,51 +1,87 @@
 package ai.sara4j.core.target;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Which modules get an adapter, by Hugging Face PEFT's {@code target_modules} rule
- * ({@code peft.tuners.tuners_utils.check_target_module_exists}):
+ * Which modules get an adapter, by Hugging Face PEFT's rules ({@code peft.tuners.tuners_utils
+ * .check_target_module_exists}, PEFT 0.21) for {@code target_modules}, {@code exclude_modules},
+ * {@code layers_to_transform} and {@code layers_pattern}. A module is a target when it is not excluded and
+ * {@code target_modules} accepts it:
  *
  * <ul>
- *   <li>a <b>list of names</b> matches a module whose full dotted name equals one of the names or ends with
- *       {@code "." + name}: {@code q_proj} matches {@code model.layers.0.self_attn.q_proj} but not
+ *   <li>{@code target_modules} as a <b>list of names</b> matches a module whose full dotted name equals one of the
+ *       names or ends with {@code "." + name}: {@code q_proj} matches {@code model.layers.0.self_attn.q_proj} but not
  *       {@code model.layers.0.self_attn.xq_proj};
- *   <li>a <b>single string</b> is a regular expression that must match the <em>whole</em> module name
- *       (Python's {@code re.fullmatch}, here {@link java.util.regex.Matcher#matches()}). The pattern is compiled by
+ *   <li>{@code target_modules} as a <b>single string</b> is a regular expression that must match the <em>whole</em>
+ *       module name (Python's {@code re.fullmatch}, here {@link Matcher#matches()}). Patterns are compiled by
  *       {@link Pattern}, whose syntax agrees with Python's for the usual forms ({@code .*}, {@code (q|v)},
- *       {@code \d+}, classes); Python-only forms such as {@code (?P<name>…)} are rejected as bad regexes.
+ *       {@code \d+}, classes); Python-only forms such as {@code (?P<name>…)} are rejected as bad regexes;
+ *   <li>{@code exclude_modules} takes the same two forms (list: equal or ends with {@code "." + name}; string:
+ *       full-match regex) and wins over {@code target_modules};
+ *   <li>{@code layers_to_transform} (layer indices) keeps, of the modules a <em>list</em> matched by suffix, those
+ *       whose layer index is listed. The index is the number after the first {@code "." + segment + "."} of the name
+ *       (PEFT's {@code .*?\.[^.]*\.(\d+)\.}, so {@code model.layers.1.experts.0.q_proj} is layer 1), or, with
+ *       {@code layers_pattern}, after the first segment equal to one of the patterns
+ *       ({@code (?:^|.*?\.)PATTERN\.(\d+)\.}); a module without an index is not a target. A module whose full name
+ *       is in the list is a target whatever its layer (PEFT checks the exact name first), and the layer rule
+ *       cannot be combined with a regex {@code target_modules} (PEFT's {@code LoraConfig} refuses it).
  * </ul>
  *
- * <p>On the command line ({@link #parse}) a value starting with {@value #REGEX_PREFIX} is a regex, anything else a
- * comma-separated list.
+ * <p>On the command line ({@link #parse}, {@link #withExclude(String)}) a value starting with {@value #REGEX_PREFIX}
+ * is a regex, anything else a comma-separated list. Instances are immutable; {@link #equals} compares every rule.
  */
 public final class TargetMatcher {
     /** Marks a command-line value as a regex: {@code re:.*\.(q|v)_proj}. */
     public static final String REGEX_PREFIX = "re:";
 
-    private final List<String> names;
-    private final Pattern regex;
+    private static final Logger LOG = LoggerFactory.getLogger(TargetMatcher.class);
+    /** PEFT's layer index when no layers_pattern is given: the number after the first "<segment>." of the name. */
+    private static final Pattern DEFAULT_LAYER_INDEX = Pattern.compile(".*?\\.[^.]*\\.(?<idx>\\d+)\\.");
 
-    private TargetMatcher(List<String> names, Pattern regex) {
-        this.names = names;
-        this.regex = regex;
+    private final NameRule targets;
+    /** Null when nothing is excluded. */
+    private final NameRule exclude;
+    /** Empty: every layer. */
+    private final List<Integer> layers;
+    /** Empty: PEFT's default index regex. */
+    private final List<String> layersPattern;
+    /** One index regex per layers_pattern entry, or the default one. */
+    private final List<Pattern> layerIndex;
+
+    private TargetMatcher(NameRule targets, NameRule exclude, List<Integer> layers, List<String> layersPattern) {
+        this.targets = targets;
+        this.exclude = exclude;
+        this.layers = List.copyOf(layers);
+        this.layersPattern = List.copyOf(layersPattern);
+        if (targets.regex != null && !layers.isEmpty()) {
+            throw new IllegalArgumentException("layers_to_transform " + layers
+                    + " cannot be used when target_modules is a regex (" + targets.regex.pattern() + "), as in PEFT");
+        }
+        if (targets.regex != null && !layersPattern.isEmpty()) {
+            throw new IllegalArgumentException("layers_pattern " + layersPattern
+                    + " cannot be used when target_modules is a regex (" + targets.regex.pattern() + "), as in PEFT");
+        }
+        if (layers.isEmpty() && !layersPattern.isEmpty()) {
+            throw new IllegalArgumentException("layers_pattern " + layersPattern
+                    + " needs layers_to_transform (the layer indices to adapt)");
+        }
+        this.layerIndex = layersPattern.isEmpty() ? List.of(DEFAULT_LAYER_INDEX)
+                : layersPattern.stream().map(TargetMatcher::layerIndexPattern).toList();
     }
 
     /** PEFT's list rule: full name equals a name, or ends with {@code "." + name}. */
     public static TargetMatcher names(List<String> names) {
-        if (names.isEmpty()) {
-            throw new IllegalArgumentException("target modules: the list is empty");
-        }
-        for (String n : names) {
-            if (n == null || n.isBlank()) {
-                throw new IllegalArgumentException("target modules: empty name in " + names);
-            }
-        }
-        return new TargetMatcher(List.copyOf(names), null);
+        return new TargetMatcher(NameRule.names("target modules", names), null, List.of(), List.of());
     }
 
     /** PEFT's list rule for the given names. */
@@ -55,11 +91,7 @@ public final class TargetMatcher {
 
     /** PEFT's string rule: the regex must match the whole module name. */
     public static TargetMatcher regex(String regex) {
-        try {
-            return new TargetMatcher(null, Pattern.compile(regex));
-        } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("target modules: bad regex '" + regex + "': " + e.getDescription(), e);
-        }
+        return new TargetMatcher(NameRule.regex("target modules", regex), null, List.of(), List.of());
     }
 
     /**
@@ -67,29 +99,98 @@ public final class TargetMatcher {
      * (blanks around names are ignored).
      */
     public static TargetMatcher parse(String value) {
-        Objects.requireNonNull(value, "target modules");
-        if (value.startsWith(REGEX_PREFIX)) {
-            return regex(value.substring(REGEX_PREFIX.length()));
+        return new TargetMatcher(NameRule.parse("target modules", value), null, List.of(), List.of());
+    }
+
+    /** This matcher, excluding modules by PEFT's {@code exclude_modules} list rule (equal or ends with ".name"). */
+    public TargetMatcher withExcludeNames(List<String> names) {
+        return new TargetMatcher(targets, NameRule.names("exclude modules", names), layers, layersPattern);
+    }
+
+    /** This matcher, excluding the modules whose whole name matches {@code regex} (PEFT's string form). */
+    public TargetMatcher withExcludeRegex(String regex) {
+        return new TargetMatcher(targets, NameRule.regex("exclude modules", regex), layers, layersPattern);
+    }
+
+    /** This matcher, excluding what a command-line value names ({@code re:<regex>} or a comma-separated list). */
+    public TargetMatcher withExclude(String value) {
+        return new TargetMatcher(targets, NameRule.parse("exclude modules", value), layers, layersPattern);
+    }
+
+    /**
+     * This matcher, restricted to the given layer indices (PEFT's {@code layers_to_transform}).
+     *
+     * @param layers the layer indices; empty means every layer, as in PEFT
+     * @param layersPattern the names of the module lists holding the layers (e.g. {@code layers}, {@code h}); empty
+     *     means PEFT's default (the first numbered segment)
+     * @throws IllegalArgumentException for a negative index, a pattern without layers, a bad pattern regex, or a
+     *     regex {@code target_modules}
+     */
+    public TargetMatcher withLayers(List<Integer> layers, List<String> layersPattern) {
+        for (Integer layer : layers) {
+            if (layer == null || layer < 0) {
+                throw new IllegalArgumentException("layers_to_transform: bad layer index in " + layers);
+            }
         }
-        return names(Arrays.stream(value.split(",", -1)).map(String::trim).toList());
+        return new TargetMatcher(targets, exclude, layers, layersPattern);
     }
 
     /** Whether the module with this full dotted name is a target. */
     public boolean matches(String module) {
-        if (regex != null) {
-            return regex.matcher(module).matches();
+        if (excludes(module)) {
+            return false;
         }
-        for (String n : names) {
-            if (module.equals(n) || module.endsWith("." + n)) {
-                return true;
-            }
+        if (targets.contains(module)) {
+            return true; // PEFT: a name listed in full skips the layer rule
         }
-        return false;
+        return targets.matches(module) && inLayers(module);
     }
 
-    /** Whether this is the regex form. */
+    /** Whether {@code exclude_modules} rules this module out (before {@code target_modules} is looked at). */
+    public boolean excludes(String module) {
+        return exclude != null && exclude.matches(module);
+    }
+
+    /**
+     * The targets among {@code modules} (full dotted names), in their order, with the checks of PEFT's
+     * {@code inject_adapter}: it is an error when none is a target (the message tells whether everything was
+     * excluded, nothing matched, or both), and a warning when {@code exclude_modules} excluded nothing.
+     *
+     * @param where names the model or checkpoint in messages
+     */
+    public List<String> select(Collection<String> modules, String where) {
+        List<String> selected = new ArrayList<>();
+        int excluded = 0;
+        for (String module : modules) {
+            if (excludes(module)) {
+                excluded++;
+            } else if (matches(module)) {
+                selected.add(module);
+            }
+        }
+        int unmatched = modules.size() - excluded - selected.size();
+        if (selected.isEmpty()) {
+            String layerNote = layers.isEmpty() ? "" : " (layers_to_transform " + layers
+                    + (layersPattern.isEmpty() ? "" : ", layers_pattern " + layersPattern) + ")";
+            if (excluded > 0 && unmatched == 0) {
+                throw new IllegalArgumentException(where + ": exclude_modules " + exclude + " excludes every module;"
+                        + " check target_modules and exclude_modules");
+            } else if (excluded == 0) {
+                throw new IllegalArgumentException(where + ": target_modules " + targets + layerNote
+                        + " match no module");
+            }
+            throw new IllegalArgumentException(where + ": no module is targeted: target_modules " + targets
+                    + layerNote + " match none of the modules that exclude_modules " + exclude + " leaves");
+        }
+        if (exclude != null && excluded == 0) {
+            LOG.warn("{}: exclude_modules {} excluded no module; check its value", where, exclude);
+        }
+        return selected;
+    }
+
+    /** Whether this is the regex form of {@code target_modules}. */
     public boolean isRegex() {
-        return regex != null;
+        return targets.regex != null;
     }
 
     /**
@@ -98,22 +199,155 @@ public final class TargetMatcher {
      * @return a {@code String} for the regex form, a {@code List<String>} for the list form
      */
     public Object peftValue() {
-        return regex != null ? regex.pattern() : names;
+        return targets.peftValue();
     }
 
-    /** The command-line form that {@link #parse} reads back. */
+    /** The value of PEFT's {@code exclude_modules} (regex {@code String} or {@code List<String>}), or null. */
+    public Object excludePeftValue() {
+        return exclude == null ? null : exclude.peftValue();
+    }
+
+    /** PEFT's {@code layers_to_transform}; empty when every layer is adapted. */
+    public List<Integer> layersToTransform() {
+        return layers;
+    }
+
+    /** PEFT's {@code layers_pattern}; empty for PEFT's default (the first numbered segment). */
+    public List<String> layersPattern() {
+        return layersPattern;
+    }
+
+    private boolean inLayers(String module) {
+        if (layers.isEmpty()) {
+            return true;
+        }
+        for (Pattern p : layerIndex) {
+            Matcher m = p.matcher(module);
+            if (m.lookingAt()) { // Python's re.match: anchored at the start only
+                String index = m.group("idx");
+                if (index == null) {
+                    return false; // the pattern matched through an alternative without the index (PEFT: None)
+                }
+                try {
+                    return layers.contains(Integer.parseInt(index));
+                } catch (NumberFormatException tooLarge) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Pattern layerIndexPattern(String layersPattern) {
+        // inserted unescaped, as PEFT does: a pattern may itself be a regex
+        String regex = "(?:^|.*?\\.)" + layersPattern + "\\.(?<idx>\\d+)\\.";
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("layers_pattern: bad regex '" + layersPattern + "': "
+                    + e.getDescription(), e);
+        }
+    }
+
+    /** The command-line form: the targets as {@link #parse} reads them, then the other rules as options. */
     @Override
     public String toString() {
-        return regex != null ? REGEX_PREFIX + regex.pattern() : String.join(",", names);
+        StringBuilder out = new StringBuilder(targets.toString());
+        if (exclude != null) {
+            out.append(" --exclude ").append(exclude);
+        }
+        if (!layers.isEmpty()) {
+            out.append(" --layers ").append(layers.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        }
+        if (!layersPattern.isEmpty()) {
+            out.append(" --layers-pattern ").append(String.join(",", layersPattern));
+        }
+        return out.toString();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TargetMatcher t && toString().equals(t.toString()) && isRegex() == t.isRegex();
+        return o instanceof TargetMatcher t && targets.equals(t.targets) && Objects.equals(exclude, t.exclude)
+                && layers.equals(t.layers) && layersPattern.equals(t.layersPattern);
     }
 
     @Override
     public int hashCode() {
-        return toString().hashCode();
+        return Objects.hash(targets, exclude, layers, layersPattern);
+    }
+
+    /** PEFT's name rule shared by target_modules and exclude_modules: a list of names or one full-match regex. */
+    private static final class NameRule {
+        private final List<String> names;
+        private final Pattern regex;
+
+        private NameRule(List<String> names, Pattern regex) {
+            this.names = names;
+            this.regex = regex;
+        }
+
+        static NameRule names(String option, List<String> names) {
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException(option + ": the list is empty");
+            }
+            for (String n : names) {
+                if (n == null || n.isBlank()) {
+                    throw new IllegalArgumentException(option + ": empty name in " + names);
+                }
+            }
+            return new NameRule(List.copyOf(names), null);
+        }
+
+        static NameRule regex(String option, String regex) {
+            try {
+                return new NameRule(null, Pattern.compile(regex));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException(option + ": bad regex '" + regex + "': " + e.getDescription(), e);
+            }
+        }
+
+        static NameRule parse(String option, String value) {
+            Objects.requireNonNull(value, option);
+            if (value.startsWith(REGEX_PREFIX)) {
+                return regex(option, value.substring(REGEX_PREFIX.length()));
+            }
+            return names(option, Arrays.stream(value.split(",", -1)).map(String::trim).toList());
+        }
+
+        boolean matches(String module) {
+            if (regex != null) {
+                return regex.matcher(module).matches();
+            }
+            for (String n : names) {
+                if (module.equals(n) || module.endsWith("." + n)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether the list names this module in full. */
+        boolean contains(String module) {
+            return names != null && names.contains(module);
+        }
+
+        Object peftValue() {
+            return regex != null ? regex.pattern() : names;
+        }
+
+        @Override
+        public String toString() {
+            return regex != null ? REGEX_PREFIX + regex.pattern() : String.join(",", names);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NameRule r && (regex == null) == (r.regex == null) && toString().equals(r.toString());
+        }
+
+        @Override
+        public int hashCode() {
+            return toString().hashCode();
+        }
     }
 }

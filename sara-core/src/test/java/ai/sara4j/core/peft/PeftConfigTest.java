@@ -9,6 +9,7 @@ import ai.sara4j.core.target.TargetMatcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,57 @@ class PeftConfigTest {
         PeftConfig c = PeftConfig.create("LORA").targetModules(TargetMatcher.regex(".*\\.(q|v)_proj"));
         assertTrue(c.toJson().contains("\"target_modules\" : \".*\\\\.(q|v)_proj\""), c.toJson());
         assertTrue(PeftConfig.parse(c.toJson()).targetModules().matches("model.layers.0.self_attn.v_proj"));
+    }
+
+    @Test
+    void excludeAndLayerFieldsRoundTrip() throws IOException {
+        PeftConfig peft = PeftConfig.parse("""
+                {"peft_type": "LORA", "target_modules": ["q_proj", "v_proj"], "exclude_modules": "lm_head",
+                 "layers_to_transform": 1, "layers_pattern": "layers"}
+                """);
+        TargetMatcher read = peft.targetModules();
+        assertEquals(TargetMatcher.names("q_proj", "v_proj").withExcludeRegex("lm_head")
+                .withLayers(List.of(1), List.of("layers")), read);
+        assertTrue(read.matches("model.layers.1.self_attn.q_proj"));
+        assertFalse(read.matches("model.layers.0.self_attn.q_proj"));
+
+        TargetMatcher full = TargetMatcher.names("q_proj", "v_proj").withExcludeNames(List.of("layers.0.self_attn.v_proj"))
+                .withLayers(List.of(0, 2), List.of("layers", "h"));
+        String json = PeftConfig.create("LORA").targetModules(full).toJson();
+        assertTrue(json.contains("\"exclude_modules\" : [ \"layers.0.self_attn.v_proj\" ]"), json);
+        assertTrue(json.contains("\"layers_to_transform\" : [ 0, 2 ]"), json);
+        assertTrue(json.contains("\"layers_pattern\" : [ \"layers\", \"h\" ]"), json);
+        assertEquals(full, PeftConfig.parse(json).targetModules());
+
+        // without the rules no new key appears; a file that had them gets PEFT's null
+        String plain = PeftConfig.create("LORA").targetModules(TargetMatcher.names("q_proj")).toJson();
+        assertFalse(plain.contains("exclude_modules") || plain.contains("layers_"), plain);
+        String cleared = PeftConfig.parse(json).targetModules(TargetMatcher.names("q_proj")).toJson();
+        assertTrue(cleared.contains("\"layers_to_transform\" : null"), cleared);
+        assertEquals(TargetMatcher.names("q_proj"), PeftConfig.parse(cleared).targetModules());
+
+        // PEFT's empty forms: [] adapts every layer, "" is the default pattern
+        assertEquals(TargetMatcher.names("q_proj").withLayers(List.of(0), List.of()), PeftConfig.parse("""
+                {"target_modules": ["q_proj"], "layers_to_transform": [0], "layers_pattern": ""}""").targetModules());
+        assertEquals(TargetMatcher.names("q_proj"), PeftConfig.parse("""
+                {"target_modules": ["q_proj"], "layers_to_transform": [], "exclude_modules": null}""")
+                .targetModules());
+    }
+
+    @Test
+    void badLayerFieldsNameTheField() throws IOException {
+        IllegalArgumentException notInt = assertThrows(IllegalArgumentException.class, () -> PeftConfig.parse("""
+                {"target_modules": ["q_proj"], "layers_to_transform": ["0"]}""").targetModules());
+        assertTrue(notInt.getMessage().startsWith(PeftConfig.FILE_NAME + ": layers_to_transform: \"0\" is not a layer"
+                + " index"), notInt.getMessage());
+        IllegalArgumentException patternOnly = assertThrows(IllegalArgumentException.class, () -> PeftConfig.parse("""
+                {"target_modules": ["q_proj"], "layers_pattern": "layers"}""").targetModules());
+        assertTrue(patternOnly.getMessage().startsWith(PeftConfig.FILE_NAME + ": layers_pattern"),
+                patternOnly.getMessage());
+        IllegalArgumentException badExclude = assertThrows(IllegalArgumentException.class, () -> PeftConfig.parse("""
+                {"target_modules": ["q_proj"], "exclude_modules": [3]}""").targetModules());
+        assertEquals(PeftConfig.FILE_NAME + ": exclude_modules [3]: exclude_modules: 3 is not a string",
+                badExclude.getMessage());
     }
 
     @Test

@@ -158,12 +158,24 @@ class RankPlannerTest {
         assertTrue(planner.fixedRank(Method.LORA, 4).toJson().contains("\"shape\":[2304,768]"));
     }
 
+    /** Exclusion and the layer rule pick the planned modules, as they pick the injected ones. */
+    @Test
+    void plansOnlyTheLayersAndModulesTheMatcherKeeps() throws Exception {
+        RankPlanner planner = RankPlanner.of(fixtureModel(),
+                SEVEN.withExclude("mlp.down_proj").withLayers(List.of(1), List.of("layers")));
+        List<String> names = planner.targets().stream().map(TargetModule::name).sorted().toList();
+        assertEquals(List.of("model.layers.1.mlp.gate_proj", "model.layers.1.mlp.up_proj",
+                "model.layers.1.self_attn.k_proj", "model.layers.1.self_attn.o_proj", "model.layers.1.self_attn.q_proj",
+                "model.layers.1.self_attn.v_proj"), names);
+    }
+
     @Test
     void errorsNameTheOptionOrModule() throws Exception {
         HeaderOnlySource model = fixtureModel();
         String none = assertThrows(IllegalArgumentException.class,
                 () -> RankPlanner.of(model, TargetMatcher.names("c_attn"))).getMessage();
-        assertTrue(none.contains("'c_attn' match no 2-D weight") && none.contains("lm_head")
+        assertTrue(none.contains("target_modules c_attn match no module; modules there include: ")
+                && none.contains("lm_head")
                 && none.contains("q_proj") && none.contains("down_proj"), none);
 
         RankPlanner planner = RankPlanner.of(model, SEVEN);

@@ -2,43 +2,131 @@ package ai.sara4j.core.target;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sara4j.core.peft.PeftConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TargetMatcherTest {
 
-    /** Every case of the fixture made by tools/fixtures/make_target_fixtures.py with PEFT's own function. */
+    /**
+     * Every case of the fixture made by tools/fixtures/make_target_fixtures.py with PEFT's own functions: the
+     * fields go through PeftConfig (as an adapter_config.json would), and the matcher must agree with
+     * check_target_module_exists on match and exclusion, and refuse what PEFT's LoraConfig refuses.
+     */
     @Test
     void agreesWithPeftOnEveryFixtureCase() throws Exception {
+        ObjectMapper json = new ObjectMapper();
         JsonNode cases;
         try (InputStream in = getClass().getResourceAsStream("/fixtures/peft-target-cases.json")) {
-            cases = new ObjectMapper().readTree(in);
+            cases = json.readTree(in);
         }
-        assertTrue(cases.size() >= 300);
+        assertTrue(cases.size() >= 1000);
         int matches = 0;
+        int excluded = 0;
+        int refused = 0;
         for (JsonNode c : cases) {
-            JsonNode targets = c.get("target_modules");
-            TargetMatcher matcher;
-            if (targets.isTextual()) {
-                matcher = TargetMatcher.regex(targets.asText());
-            } else {
-                List<String> names = new ArrayList<>();
-                targets.forEach(n -> names.add(n.asText()));
-                matcher = TargetMatcher.names(names);
+            ObjectNode fields = ((ObjectNode) c.deepCopy()).retain(FIELDS);
+            PeftConfig file = PeftConfig.parse(json.writeValueAsString(fields));
+            if (c.has("error")) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, file::targetModules,
+                        fields::toString);
+                String option = c.get("error").asText().contains("layers_to_transform` cannot")
+                        ? "layers_to_transform" : "layers_pattern";
+                assertTrue(e.getMessage().contains(option), e.getMessage());
+                refused++;
+                continue;
             }
+            TargetMatcher matcher = file.targetModules();
             String key = c.get("key").asText();
             boolean expected = c.get("match").asBoolean();
-            assertEquals(expected, matcher.matches(key), () -> targets + " vs " + key);
+            assertEquals(expected, matcher.matches(key), () -> fields + " vs " + key);
+            assertEquals(c.get("excluded").asBoolean(), matcher.excludes(key), () -> fields + " vs " + key);
             matches += expected ? 1 : 0;
+            excluded += matcher.excludes(key) ? 1 : 0;
         }
-        assertEquals(40, matches, "the fixture exercises both answers");
+        assertEquals(229, matches, "the fixture exercises both answers");
+        assertEquals(50, excluded);
+        assertEquals(3, refused);
+    }
+
+    private static final List<String> FIELDS = List.of("target_modules", "exclude_modules", "layers_to_transform",
+            "layers_pattern");
+
+    @Test
+    void layerIndexIsTheFirstNumberedSegmentOrFollowsThePattern() {
+        TargetMatcher anyList = TargetMatcher.names("q_proj", "model.layers.1.mlp.down_proj").withLayers(List.of(1),
+                List.of());
+        assertTrue(anyList.matches("model.layers.1.self_attn.q_proj"));
+        assertFalse(anyList.matches("model.layers.0.self_attn.q_proj"));
+        assertTrue(anyList.matches("model.layers.1.experts.0.q_proj"), "the first index, not the expert's");
+        assertFalse(anyList.matches("layers.1.q_proj"), "PEFT's default needs a segment before the list name");
+        assertTrue(anyList.matches("q_proj"), "a name listed in full skips the layer rule");
+        assertFalse(anyList.matches("model.layers.0.mlp.down_proj"));
+
+        TargetMatcher gpt2 = TargetMatcher.names("c_attn", "q_proj").withLayers(List.of(3), List.of("h"));
+        assertTrue(gpt2.matches("transformer.h.3.attn.c_attn"));
+        assertFalse(gpt2.matches("transformer.h.1.attn.c_attn"));
+        assertFalse(gpt2.matches("model.layers.3.self_attn.q_proj"), "no 'h.<n>.' segment: not a target");
+        assertEquals(List.of(3), gpt2.layersToTransform());
+        assertEquals(List.of("h"), gpt2.layersPattern());
+    }
+
+    @Test
+    void excludeWinsAndSelectReportsLikePeft() {
+        List<String> modules = List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
+                "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj", "lm_head");
+        TargetMatcher m = TargetMatcher.parse("q_proj,v_proj").withExclude("re:.*layers\\.0\\..*");
+        assertEquals(List.of("model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"),
+                m.select(modules, "model"));
+
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("k_proj").withLayers(List.of(7), List.of()).select(modules, "model"));
+        assertEquals("model: target_modules k_proj (layers_to_transform [7]) match no module", none.getMessage());
+        IllegalArgumentException all = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("q_proj").withExclude("re:.*").select(modules, "model"));
+        assertTrue(all.getMessage().contains("excludes every module"), all.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("q_proj").withExclude("q_proj").select(modules, "model"));
+        assertTrue(both.getMessage().contains("no module is targeted"), both.getMessage());
+    }
+
+    @Test
+    void everyRuleTakesPartInEquality() {
+        TargetMatcher base = TargetMatcher.parse("q_proj,v_proj");
+        TargetMatcher full = base.withExclude("o_proj").withLayers(List.of(0, 1), List.of("layers"));
+        assertEquals(full, TargetMatcher.parse("q_proj,v_proj").withExcludeNames(List.of("o_proj"))
+                .withLayers(List.of(0, 1), List.of("layers")));
+        assertEquals(full.hashCode(), base.withExclude("o_proj").withLayers(List.of(0, 1), List.of("layers"))
+                .hashCode());
+        assertNotEquals(base, full);
+        assertNotEquals(full, base.withExclude("re:o_proj").withLayers(List.of(0, 1), List.of("layers")));
+        assertNotEquals(full, base.withExclude("o_proj").withLayers(List.of(0), List.of("layers")));
+        assertNotEquals(full, base.withExclude("o_proj").withLayers(List.of(0, 1), List.of()));
+        assertEquals("q_proj,v_proj --exclude o_proj --layers 0,1 --layers-pattern layers", full.toString());
+    }
+
+    @Test
+    void layerRulesAreCheckedLikePeftsLoraConfig() {
+        IllegalArgumentException regex = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("re:.*q_proj").withLayers(List.of(0), List.of()));
+        assertTrue(regex.getMessage().contains("layers_to_transform"), regex.getMessage());
+        IllegalArgumentException patternOnly = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("q_proj").withLayers(List.of(), List.of("layers")));
+        assertTrue(patternOnly.getMessage().contains("needs layers_to_transform"), patternOnly.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("q_proj").withLayers(List.of(-1), List.of()));
+        assertTrue(negative.getMessage().contains("layers_to_transform"), negative.getMessage());
+        IllegalArgumentException badExclude = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.parse("q_proj").withExclude("re:(o"));
+        assertTrue(badExclude.getMessage().contains("exclude modules: bad regex '(o'"), badExclude.getMessage());
     }
 
     @Test
@@ -73,6 +161,7 @@ class TargetMatcherTest {
         assertTrue(regex.matches("model.layers.3.self_attn.v_proj"));
         assertFalse(regex.matches("model.layers.3.self_attn.k_proj"));
         assertEquals(regex, TargetMatcher.parse(regex.toString()));
+        assertEquals("re:.*\\.(q|v)_proj", regex.toString());
     }
 
     @Test

@@ -91,23 +91,20 @@ public final class Adapters {
 
     /** The Linear modules of {@code model} matched by the config's targets, by path. */
     private static Map<String, Linear> targets(Block model, AdapterConfig config) {
-        Map<String, Linear> targets = new LinkedHashMap<>();
-        for (Map.Entry<String, Block> e : Modules.named(model).entrySet()) {
+        Map<String, Block> modules = Modules.named(model);
+        for (Map.Entry<String, Block> e : modules.entrySet()) {
             if (e.getValue() instanceof AdapterLayer) {
                 throw new IllegalStateException("module '" + e.getKey() + "' already has an adapter");
             }
-            if (config.targets().matches(e.getKey())) {
-                if (!(e.getValue() instanceof Linear linear)) {
-                    throw new IllegalArgumentException("module '" + e.getKey() + "' matches target_modules "
-                            + config.targets() + " but is a " + e.getValue().getClass().getSimpleName()
-                            + ", not a Linear");
-                }
-                targets.put(e.getKey(), linear);
-            }
         }
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("target_modules " + config.targets()
-                    + " matches no module of the model");
+        Map<String, Linear> targets = new LinkedHashMap<>();
+        for (String name : config.targets().select(modules.keySet(), "the model")) {
+            Block module = modules.get(name);
+            if (!(module instanceof Linear linear)) {
+                throw new IllegalArgumentException("module '" + name + "' matches target_modules "
+                        + config.targets() + " but is a " + module.getClass().getSimpleName() + ", not a Linear");
+            }
+            targets.put(name, linear);
         }
         return targets;
     }

@@ -122,6 +122,19 @@ class AdapterLifecycleTest {
         assertThrows(IllegalArgumentException.class, () -> AdapterMethods.byName("mosara").configure(rslora));
     }
 
+    /** Every method writes exclude_modules and the layer fields to its PEFT config and reads them back. */
+    @Test
+    void everyMethodRoundTripsExcludeAndLayers() throws IOException {
+        TargetMatcher targets = TargetMatcher.names("q_proj", "v_proj", "o_proj").withExclude("re:.*\\.0\\..*")
+                .withLayers(java.util.List.of(0, 2), java.util.List.of("layers"));
+        for (AdapterMethod method : AdapterMethods.all()) {
+            AdapterConfig config = method.configure(AdapterOptions.defaults(targets, 42));
+            PeftConfig file = PeftConfig.parse(config.toPeft(Map.of()).toJson());
+            assertEquals(config, method.readConfig(file), method.name());
+            assertEquals(targets, method.readConfig(file).targets(), method.name());
+        }
+    }
+
     /** Dropout acts on the adapter input only, and only in training. */
     @Test
     void dropoutActsOnTheAdapterPathInTrainingOnly() {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.core.data.E2eData;
 import ai.sara4j.core.data.Example;
+import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.rank.Method;
 import ai.sara4j.core.rank.RankPlan;
 import ai.sara4j.core.rank.RankPlanner;
@@ -48,7 +49,7 @@ class TinyStoriesAdapterTest {
     private static final TargetMatcher QV = TargetMatcher.names("q_proj", "v_proj");
 
     @ParameterizedTest
-    @ValueSource(strings = {"lora_plain", "lora_patterns", "lora_rslora", "sara_as_lora"})
+    @ValueSource(strings = {"lora_plain", "lora_patterns", "lora_rslora", "sara_as_lora", "lora_layers"})
     void importedPeftAdapterGivesPeftLogits(String name) throws Exception {
         Path fixture = PeftInteropTest.fixture(name);
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
@@ -101,6 +102,26 @@ class TinyStoriesAdapterTest {
             InjectedAdapter adapter = Adapters.inject(lm.model(), config);
             assertEquals(plan.ranks(), adapter.ranks());
             assertEquals(plan.trainable(), adapter.trainableCount());
+        }
+    }
+
+    /**
+     * PEFT's lora_layers fixture (exclude_modules k_proj, layers_to_transform 1, layers_pattern "layers") adapts
+     * layer 1's q_proj and v_proj only; SARA and the rank planner given the same targets pick the same modules.
+     */
+    @Test
+    void peftLayerAndExcludeFieldsPickTheSameModulesEverywhere() throws Exception {
+        Path fixture = PeftInteropTest.fixture("lora_layers");
+        List<String> layer1 = List.of("model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj");
+        TargetMatcher targets = PeftConfig.read(fixture).targetModules();
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            assertEquals(layer1, List.copyOf(Adapters.load(lm.model(), fixture).layers().keySet()));
+        }
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            assertEquals(layer1, List.copyOf(Adapters.inject(lm.model(), SaraConfig.of(targets)).layers().keySet()));
+        }
+        try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories())) {
+            assertEquals(layer1, RankPlanner.of(checkpoint, targets).targets().stream().map(t -> t.name()).toList());
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * LoRA, exactly as PEFT's {@code LoraConfig} for the fields SARA4J supports: ΔW = s·B·A with s = alpha/r (or
- * alpha/√r with rsLoRA), per-module r and alpha through {@code rank_pattern} / {@code alpha_pattern}.
+ * alpha/√r with rsLoRA), per-module r and alpha through {@code rank_pattern} / {@code alpha_pattern}; the targets
+ * carry {@code exclude_modules}, {@code layers_to_transform} and {@code layers_pattern}.
  *
  * @param targets target modules
  * @param r default rank (PEFT default 8)
@@ -23,9 +24,8 @@ public record LoraConfig(TargetMatcher targets, int r, double alpha, double drop
         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, long seed) implements AdapterConfig {
     public static final String METHOD = "lora";
     /** PEFT LoRA features SARA4J does not implement; a file using one is refused rather than half-applied. */
-    private static final List<String> UNSUPPORTED_FIELDS = List.of("modules_to_save",
-            "layers_to_transform", "exclude_modules", "target_parameters", "trainable_token_indices",
-            "layer_replication", "use_qalora", "alora_invocation_tokens");
+    private static final List<String> UNSUPPORTED_FIELDS = List.of("modules_to_save", "target_parameters",
+            "trainable_token_indices", "layer_replication", "use_qalora", "alora_invocation_tokens");
 
     public LoraConfig {
         if (r < 1) {
