@@ -36,8 +36,8 @@ final class E2eBackward {
     }
 
     /**
-     * The adapter's gradients (by {@code module.tensor}, as float32, then zeroed) of the batch's mean target loss, as
-     * {@link Trainer} computes it; {@code beforeBackward} runs between forward and backward.
+     * The trainable adapter tensors' gradients (by {@code module.tensor}, as float32, then zeroed) of the batch's mean
+     * target loss, as {@link Trainer} computes it; {@code beforeBackward} runs between forward and backward.
      */
     static Map<String, float[]> gradients(LanguageModel lm, InjectedAdapter adapter, TokenizedDataset data,
             Consumer<NDArray> beforeBackward) {
@@ -54,8 +54,10 @@ final class E2eBackward {
             }
             for (Map.Entry<String, AdapterLayer> layer : adapter.layers().entrySet()) {
                 layer.getValue().tensors().forEach((name, p) -> {
-                    out.put(layer.getKey() + "." + name, p.getArray().getGradient().toFloatArray());
-                    JniUtils.zeroGrad((PtNDArray) p.getArray());
+                    if (p.requiresGradient()) { // frozen tensors (EDoRA's A and B, Mo-SARA's P and Q) have none
+                        out.put(layer.getKey() + "." + name, p.getArray().getGradient().toFloatArray());
+                        JniUtils.zeroGrad((PtNDArray) p.getArray());
+                    }
                 });
             }
         }

@@ -10,6 +10,7 @@ import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.edora.EdoraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
 import java.nio.file.Path;
@@ -56,6 +57,31 @@ class MixedPrecisionTest {
             assertTrue(norm > 0, name + ": no gradient");
             // FP16 keeps ~3 significant digits through two layers
             assertTrue(Math.sqrt(diff / norm) < 2e-2, name + ": relative gradient error " + Math.sqrt(diff / norm));
+        }
+    }
+
+    /**
+     * EDoRA takes x·W0ᵀ from the FP16 base layer, reused without dropout and run again on the dropped-out input with
+     * it: both paths hand every trainable tensor (R, m) of every layer a finite, non-zero FP32 gradient.
+     */
+    @Test
+    void edoraOnAnFp16BaseGetsGradientsWithAndWithoutDropout() throws Exception {
+        for (double dropout : new double[] {0, 0.1}) {
+            try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, DataType.FLOAT16)) {
+                InjectedAdapter adapter = Adapters.inject(lm.model(),
+                        EdoraConfig.of(TARGETS).withRank(4, 8).withDropout(dropout));
+                Map<String, float[]> gradients = E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 4),
+                        logits -> assertEquals(DataType.FLOAT32, logits.getDataType()));
+                assertEquals(6 * 2, gradients.size(), "2 layers × 3 modules × (R, m)");
+                gradients.forEach((name, g) -> {
+                    double norm = 0;
+                    for (float v : g) {
+                        assertTrue(Float.isFinite(v), name + " at dropout " + dropout);
+                        norm += v * v;
+                    }
+                    assertTrue(norm > 0, name + ": no gradient at dropout " + dropout);
+                });
+            }
         }
     }
 

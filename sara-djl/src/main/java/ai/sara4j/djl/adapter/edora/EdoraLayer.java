@@ -81,9 +81,13 @@ public final class EdoraLayer extends AdapterLayer {
         NDArray rr = value(store, latent, x, training); // r×r
         NDArray m = value(store, magnitude, x, training); // out
         NDArray scale = m.div(rowNorm(w0, aa, bb, rr.stopGradient())); // m/n (out), n detached
-        // x·W0ᵀ (…, out): the base layer's output without its bias, or, when dropout changed x, computed again on
-        // the dropped-out x (PEFT's DoRA does both the same way)
-        NDArray baseOut = baseOutput == null ? x.matMul(w0.transpose()) : withoutBias(store, baseOutput, training);
+        // x·W0ᵀ (…, out): the base layer's output without its bias; when dropout changed x (PEFT's DoRA does the
+        // same), the base layer runs again on the dropped-out x in its own dtype, so that an FP16 base keeps no FP32
+        // copy of W0 for the backward pass
+        NDArray ofInput = baseOutput != null ? baseOutput
+                : base().forward(store, new NDList(DifferentiableCast.to(x, baseWeight().getArray().getDataType())),
+                        training).singletonOrThrow();
+        NDArray baseOut = withoutBias(store, ofInput, training);
         NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose())
                 .mul(Scalars.like(x, scaling));
         return baseOut.mul(scale.sub(1)).add(low.mul(scale)); // (…, out)
