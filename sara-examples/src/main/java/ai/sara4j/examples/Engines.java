@@ -16,8 +16,9 @@ final class Engines {
     static void applyOfflineDefaults() {
         setDefault("DJL_OFFLINE", "true");
         setDefault("OPT_OUT_TRACKING", "true");
-        // With two inter-op threads, backward passes through DJL were measured to race: gradients differed between
-        // identical runs and were now and then NaN. Eager execution gains nothing from inter-op threads.
+        // Eager execution gains nothing from inter-op threads (measured: no difference in bench train). One was first
+        // pinned against runs that differed and now and then gave NaN; the cause turned out to be constants DJL freed
+        // before backward read them (engine.Scalars, BackwardAfterGcTest), and the pin stayed as the harmless default.
         setDefault("ai.djl.pytorch.num_interop_threads", "1");
     }
 
