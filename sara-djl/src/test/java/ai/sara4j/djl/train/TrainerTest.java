@@ -15,6 +15,7 @@ import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
 import ai.sara4j.djl.train.data.TokenizedDataset;
@@ -22,6 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The training loop on the real tinystories-656k model with E2E lines: same seed → same loss curve; a run stopped
  * after its checkpoint and resumed ends with the same adapter tensors and metrics lines as an uninterrupted run (the
- * falling loss of every method is checked by TinyStoriesAdapterTest).
+ * falling loss of every method is checked by TinyStoriesAdapterTest); accumulated micro-batches give the gradient of
+ * the whole batch.
  */
 class TrainerTest {
     private static final long EOS = 2;
@@ -116,6 +119,46 @@ class TrainerTest {
         assertEquals(4, resumed.steps());
         assertEquals(straight, lossLines(c));
         assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
+    }
+
+    /**
+     * One update of two micro-batches of 3 carries the gradient of the mean target loss over all 6 examples: the
+     * loss gradient computed in closed form per micro-batch (CausalLmLoss.sumAndBackward) and accumulated equals
+     * autograd's through log_softmax on one batch of 6 (E2eBackward). Read in a hook, after the update and before
+     * zeroing; no clipping, no dropout.
+     */
+    @Test
+    void accumulatedMicroBatchesGiveTheGradientOfTheWholeBatch(@TempDir Path tmp) throws Exception {
+        SaraConfig config = SaraConfig.of(TargetMatcher.names("q_proj", "v_proj", "down_proj")).withThreshold(0.1)
+                .withDropout(0);
+        Map<String, float[]> reference;
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            reference = E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 6), logits -> { });
+        }
+        Map<String, float[]> accumulated = new LinkedHashMap<>();
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
+                TrainingRun run = TrainingRun.open(tmp)) {
+            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            StepHook capture = (step, lr) -> adapter.layers().forEach((module, layer) -> layer.tensors().forEach(
+                    (name, p) -> accumulated.put(module + "." + name, p.getArray().getGradient().toFloatArray())));
+            TrainingOptions options = new TrainingOptions(1e-3, 1, 1, 3, 2, 0, 0.0, 0.0, 42, 0, false);
+            new Trainer(lm.model(), adapter, E2eBackward.lines(lm, 0, 6), options, List.of(capture), E2eBackward.EOS)
+                    .train(run, false, m -> { });
+        }
+        assertEquals(reference.keySet(), accumulated.keySet());
+        for (String name : reference.keySet()) {
+            float[] want = reference.get(name);
+            float[] got = accumulated.get(name);
+            double diff = 0;
+            double norm = 0;
+            for (int i = 0; i < want.length; i++) {
+                diff += Math.pow(want[i] - got[i], 2);
+                norm += Math.pow(want[i], 2);
+            }
+            assertTrue(norm > 0, name + ": no gradient");
+            assertTrue(Math.sqrt(diff / norm) < 1e-4, name + ": relative difference " + Math.sqrt(diff / norm));
+        }
     }
 
     @Test
