@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 final class TargetOptions {
     @Option(names = "--targets", defaultValue = "q_proj,v_proj",
-            description = "Target modules: comma-separated names (PEFT rule: a module matches when its path equals or ends with .name), or re:REGEX (full match) (default ${DEFAULT-VALUE}, the paper's).")
+            description = "Target modules: comma-separated names (PEFT rule: a module matches when its path equals or ends with .name), re:REGEX (full match), or all-linear (every linear module but lm_head) (default ${DEFAULT-VALUE}, the paper's).")
     String targets;
 
     @Option(names = "--exclude", description = "Modules never adapted, same syntax as --targets (PEFT's exclude_modules).")

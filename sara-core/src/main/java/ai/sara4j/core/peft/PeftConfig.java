@@ -186,7 +186,9 @@ public final class PeftConfig {
      * and {@code layers_pattern} (a string or a list of strings) when set.
      */
     public TargetMatcher targetModules() {
-        TargetMatcher targets = nameRule("target_modules", TargetMatcher::regex, TargetMatcher::names);
+        // a string is a regex, or PEFT's all-linear shorthand
+        TargetMatcher targets = nameRule("target_modules", text -> text.equalsIgnoreCase(TargetMatcher.ALL_LINEAR)
+                ? TargetMatcher.allLinear() : TargetMatcher.regex(text), TargetMatcher::names);
         if (isSet("exclude_modules")) {
             targets = nameRule("exclude_modules", targets::withExcludeRegex, targets::withExcludeNames);
         }

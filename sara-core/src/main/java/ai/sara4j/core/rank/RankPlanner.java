@@ -5,6 +5,7 @@ import ai.sara4j.core.safetensors.TensorSource;
 import ai.sara4j.core.target.TargetMatcher;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +27,8 @@ public final class RankPlanner {
 
     /** How many existing module names an error lists when nothing matched. */
     private static final int EXAMPLES = 8;
+    /** Last name segments of 2-D weights that are not linear layers, or are the output layer. */
+    private static final Set<String> NOT_LINEAR = Set.of("embed_tokens", "wte", "wpe", "lm_head");
 
     private final TensorSource model;
     private final List<TargetModule> targets;
@@ -60,7 +63,8 @@ public final class RankPlanner {
         }
         List<String> selected;
         try {
-            selected = matcher.select(matrices.keySet(), "2-D weights of " + model);
+            selected = matcher.resolveAllLinear(linearModules(matrices.keySet()))
+                    .select(matrices.keySet(), "2-D weights of " + model);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage() + "; modules there include: "
                     + examples(matrices.keySet()), e);
@@ -76,6 +80,15 @@ public final class RankPlanner {
         }
         LOG.debug("{}: {} target modules for '{}'", model, targets.size(), matcher);
         return new RankPlanner(model, targets, base);
+    }
+
+    /**
+     * The modules PEFT's {@code all-linear} stands for, told from a checkpoint's 2-D weights by name: all but the
+     * token and position embeddings ({@code embed_tokens}, {@code wte}, {@code wpe}) and the output layer
+     * ({@code lm_head}) of the LLaMA, GPT-J and GPT-2 checkpoints SARA4J loads.
+     */
+    static List<String> linearModules(Collection<String> matrices) {
+        return matrices.stream().filter(m -> !NOT_LINEAR.contains(m.substring(m.lastIndexOf('.') + 1))).toList();
     }
 
     private static String examples(Set<String> matrices) {

@@ -37,12 +37,20 @@ import org.slf4j.LoggerFactory;
  *       cannot be combined with a regex {@code target_modules} (PEFT's {@code LoraConfig} refuses it).
  * </ul>
  *
+ * <p>{@code target_modules} may also be PEFT's shorthand {@value #ALL_LINEAR}: every linear module but the output
+ * layer. Which modules those are only the model knows, so such a matcher is {@link #resolveAllLinear resolved}
+ * against the model's linear modules before it selects anything, as PEFT replaces the shorthand by their full names
+ * (and, like a regex, it takes no {@code layers_to_transform}).
+ *
  * <p>On the command line ({@link #parse}, {@link #withExclude(String)}) a value starting with {@value #REGEX_PREFIX}
- * is a regex, anything else a comma-separated list. Instances are immutable; {@link #equals} compares every rule.
+ * is a regex, {@value #ALL_LINEAR} the shorthand, anything else a comma-separated list. Instances are immutable;
+ * {@link #equals} compares every rule.
  */
 public final class TargetMatcher {
     /** Marks a command-line value as a regex: {@code re:.*\.(q|v)_proj}. */
     public static final String REGEX_PREFIX = "re:";
+    /** PEFT's {@code target_modules} shorthand for every linear module but the output layer (case-insensitive). */
+    public static final String ALL_LINEAR = "all-linear";
 
     private static final Logger LOG = LoggerFactory.getLogger(TargetMatcher.class);
     /** PEFT's layer index when no layers_pattern is given: the number after the first "<segment>." of the name. */
@@ -63,13 +71,13 @@ public final class TargetMatcher {
         this.exclude = exclude;
         this.layers = List.copyOf(layers);
         this.layersPattern = List.copyOf(layersPattern);
-        if (targets.regex != null && !layers.isEmpty()) {
+        if (targets.isString() && !layers.isEmpty()) {
             throw new IllegalArgumentException("layers_to_transform " + layers
-                    + " cannot be used when target_modules is a regex (" + targets.regex.pattern() + "), as in PEFT");
+                    + " cannot be used when target_modules is a string (" + targets + "), as in PEFT");
         }
-        if (targets.regex != null && !layersPattern.isEmpty()) {
+        if (targets.isString() && !layersPattern.isEmpty()) {
             throw new IllegalArgumentException("layers_pattern " + layersPattern
-                    + " cannot be used when target_modules is a regex (" + targets.regex.pattern() + "), as in PEFT");
+                    + " cannot be used when target_modules is a string (" + targets + "), as in PEFT");
         }
         if (layers.isEmpty() && !layersPattern.isEmpty()) {
             throw new IllegalArgumentException("layers_pattern " + layersPattern
@@ -94,11 +102,19 @@ public final class TargetMatcher {
         return new TargetMatcher(NameRule.regex("target modules", regex), null, List.of(), List.of());
     }
 
+    /** PEFT's {@value #ALL_LINEAR}: every linear module but the output layer, once {@link #resolveAllLinear resolved}. */
+    public static TargetMatcher allLinear() {
+        return new TargetMatcher(NameRule.ALL_LINEAR, null, List.of(), List.of());
+    }
+
     /**
-     * Parses a command-line value: {@code re:<regex>} is a regex, otherwise a comma-separated list of names
-     * (blanks around names are ignored).
+     * Parses a command-line value: {@code re:<regex>} is a regex, {@value #ALL_LINEAR} the shorthand, otherwise a
+     * comma-separated list of names (blanks around names are ignored).
      */
     public static TargetMatcher parse(String value) {
+        if (value != null && value.trim().equalsIgnoreCase(ALL_LINEAR)) {
+            return allLinear();
+        }
         return new TargetMatcher(NameRule.parse("target modules", value), null, List.of(), List.of());
     }
 
@@ -135,8 +151,40 @@ public final class TargetMatcher {
         return new TargetMatcher(targets, exclude, layers, layersPattern);
     }
 
-    /** Whether the module with this full dotted name is a target. */
+    /** Whether {@code target_modules} is the {@value #ALL_LINEAR} shorthand, still to be {@link #resolveAllLinear resolved}. */
+    public boolean isAllLinear() {
+        return targets == NameRule.ALL_LINEAR;
+    }
+
+    /**
+     * For the {@value #ALL_LINEAR} shorthand, this matcher with {@code target_modules} replaced by the full names of
+     * the model's linear modules other than its output layer, as PEFT does ({@code exclude_modules} still applies);
+     * any other matcher unchanged.
+     *
+     * @param linearModules full names of the model's linear modules, the output layer left out
+     */
+    public TargetMatcher resolveAllLinear(Collection<String> linearModules) {
+        if (!isAllLinear()) {
+            return this;
+        }
+        if (linearModules.isEmpty()) {
+            throw new IllegalArgumentException("target modules " + ALL_LINEAR + ": the model has no linear module"
+                    + " besides its output layer");
+        }
+        return new TargetMatcher(NameRule.names("target modules", List.copyOf(linearModules)), exclude, layers,
+                layersPattern);
+    }
+
+    /**
+     * Whether the module with this full dotted name is a target.
+     *
+     * @throws IllegalStateException for an {@value #ALL_LINEAR} matcher not yet resolved against a model
+     */
     public boolean matches(String module) {
+        if (isAllLinear()) {
+            throw new IllegalStateException("target modules " + ALL_LINEAR + " must be resolved against the model's"
+                    + " linear modules first (resolveAllLinear)");
+        }
         if (excludes(module)) {
             return false;
         }
@@ -278,6 +326,9 @@ public final class TargetMatcher {
 
     /** PEFT's name rule shared by target_modules and exclude_modules: a list of names or one full-match regex. */
     private static final class NameRule {
+        /** PEFT's {@value #ALL_LINEAR}: neither names nor a regex until resolved against a model. */
+        static final NameRule ALL_LINEAR = new NameRule(null, null);
+
         private final List<String> names;
         private final Pattern regex;
 
@@ -314,9 +365,17 @@ public final class TargetMatcher {
             return names(option, Arrays.stream(value.split(",", -1)).map(String::trim).toList());
         }
 
+        /** The string forms of target_modules (a regex, the shorthand), which take no layer rule in PEFT. */
+        boolean isString() {
+            return regex != null || this == ALL_LINEAR;
+        }
+
         boolean matches(String module) {
             if (regex != null) {
                 return regex.matcher(module).matches();
+            }
+            if (names == null) {
+                return false;
             }
             for (String n : names) {
                 if (module.equals(n) || module.endsWith("." + n)) {
@@ -332,17 +391,19 @@ public final class TargetMatcher {
         }
 
         Object peftValue() {
-            return regex != null ? regex.pattern() : names;
+            return this == ALL_LINEAR ? TargetMatcher.ALL_LINEAR : regex != null ? regex.pattern() : names;
         }
 
         @Override
         public String toString() {
-            return regex != null ? REGEX_PREFIX + regex.pattern() : String.join(",", names);
+            return this == ALL_LINEAR ? TargetMatcher.ALL_LINEAR
+                    : regex != null ? REGEX_PREFIX + regex.pattern() : String.join(",", names);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof NameRule r && (regex == null) == (r.regex == null) && toString().equals(r.toString());
+            return o instanceof NameRule r && (this == ALL_LINEAR) == (r == ALL_LINEAR)
+                    && (regex == null) == (r.regex == null) && toString().equals(r.toString());
         }
 
         @Override

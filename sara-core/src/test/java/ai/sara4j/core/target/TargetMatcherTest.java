@@ -174,4 +174,36 @@ class TargetMatcherTest {
         assertTrue(e.getMessage().contains("bad regex '(q'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TargetMatcher.names(List.of()));
     }
+
+    /**
+     * PEFT's all-linear: read from a file or the command line in any case, written back as the shorthand, selecting
+     * nothing until resolved against the model's linear modules, then a list of full names that exclude_modules still
+     * filters; like any string target it takes no layers_to_transform (PEFT's LoraConfig refuses it).
+     */
+    @Test
+    void allLinearIsResolvedAgainstTheModelsLinearModules() throws Exception {
+        ObjectNode json = new ObjectMapper().createObjectNode().put("peft_type", "LORA").put("r", 8)
+                .put("target_modules", "ALL-LINEAR");
+        json.putArray("exclude_modules").add("k_proj");
+        TargetMatcher fromFile = PeftConfig.parse(json.toString()).targetModules();
+        assertTrue(fromFile.isAllLinear());
+        assertEquals(TargetMatcher.parse("all-linear").withExcludeNames(List.of("k_proj")), fromFile);
+        assertEquals("all-linear", TargetMatcher.parse(" All-Linear ").peftValue());
+        assertThrows(IllegalStateException.class, () -> fromFile.matches("model.layers.0.self_attn.q_proj"));
+
+        List<String> linear = List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj",
+                "model.layers.1.self_attn.k_proj", "model.layers.1.mlp.down_proj");
+        TargetMatcher resolved = fromFile.resolveAllLinear(linear);
+        assertFalse(resolved.isAllLinear());
+        assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj"),
+                resolved.select(List.of("model.embed_tokens", "model.layers.0.self_attn.q_proj",
+                        "model.layers.0.self_attn.k_proj", "model.layers.1.self_attn.k_proj",
+                        "model.layers.1.mlp.down_proj", "lm_head"), "test"));
+        TargetMatcher list = TargetMatcher.names("q_proj");
+        assertEquals(list, list.resolveAllLinear(linear), "only the shorthand is resolved");
+        IllegalArgumentException layers = assertThrows(IllegalArgumentException.class,
+                () -> TargetMatcher.allLinear().withLayers(List.of(0), List.of()));
+        assertTrue(layers.getMessage().contains("target_modules is a string (all-linear)"), layers.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TargetMatcher.allLinear().resolveAllLinear(List.of()));
+    }
 }

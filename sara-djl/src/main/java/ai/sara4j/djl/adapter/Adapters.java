@@ -6,12 +6,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.nn.Modules;
 import ai.sara4j.djl.svd.EngineSvd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,9 @@ public final class Adapters {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     /** The prefix PEFT puts before module paths in saved tensor names. */
     public static final String PEFT_PREFIX = "base_model.model.";
+
+    /** The output layer of every causal LM SARA4J loads, left out of {@code all-linear} as PEFT does. */
+    public static final String OUTPUT_LAYER = "lm_head";
 
     private static final Logger LOG = LoggerFactory.getLogger(Adapters.class);
 
@@ -97,8 +102,9 @@ public final class Adapters {
                 throw new IllegalStateException("module '" + e.getKey() + "' already has an adapter");
             }
         }
+        TargetMatcher matcher = config.targets().resolveAllLinear(linearModules(modules));
         Map<String, Linear> targets = new LinkedHashMap<>();
-        for (String name : config.targets().select(modules.keySet(), "the model")) {
+        for (String name : matcher.select(modules.keySet(), "the model")) {
             Block module = modules.get(name);
             if (!(module instanceof Linear linear)) {
                 throw new IllegalArgumentException("module '" + name + "' matches target_modules "
@@ -107,6 +113,15 @@ public final class Adapters {
             targets.put(name, linear);
         }
         return targets;
+    }
+
+    /**
+     * The names of the model's Linear modules but its output layer ({@value #OUTPUT_LAYER}): what PEFT's
+     * {@code all-linear} stands for.
+     */
+    static List<String> linearModules(Map<String, Block> modules) {
+        return modules.entrySet().stream().filter(e -> e.getValue() instanceof Linear)
+                .map(Map.Entry::getKey).filter(name -> !name.equals(OUTPUT_LAYER)).toList();
     }
 
     private static InjectedAdapter wrap(Block model, Map<String, Linear> targets, AdapterConfig config,

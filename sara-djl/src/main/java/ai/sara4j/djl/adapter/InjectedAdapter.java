@@ -90,7 +90,10 @@ public final class InjectedAdapter {
 
     /** The {@code adapter_config.json} describing this adapter. */
     public PeftConfig peftConfig() {
-        return config.toPeft(ranks());
+        PeftConfig file = config.toPeft(ranks());
+        // PEFT saves all-linear as the full names it stood for
+        TargetMatcher targets = config.targets();
+        return targets.isAllLinear() ? file.targetModules(targets.resolveAllLinear(layers.keySet())) : file;
     }
 
     /** Saves {@code adapter_config.json} and {@code adapter_model.safetensors} atomically into {@code folder}. */
@@ -161,7 +164,7 @@ public final class InjectedAdapter {
         if (dora != 0 && dora != ranks.size()) {
             throw new IllegalStateException("cannot export a mix of DoRA and plain LoRA modules as one PEFT adapter");
         }
-        TargetMatcher targets = ranks.size() == layers.size() ? config.targets()
+        TargetMatcher targets = ranks.size() == layers.size() && !config.targets().isAllLinear() ? config.targets()
                 : TargetMatcher.names(new ArrayList<>(ranks.keySet()));
         int maxRank = ranks.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
         PeftConfig file = PeftConfig.create("LORA").r(maxRank).loraAlpha(maxRank).loraDropout(config.dropout())

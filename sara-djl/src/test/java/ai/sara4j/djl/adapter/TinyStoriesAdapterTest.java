@@ -37,6 +37,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,6 +124,40 @@ class TinyStoriesAdapterTest {
         }
         try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories())) {
             assertEquals(layer1, RankPlanner.of(checkpoint, targets).targets().stream().map(t -> t.name()).toList());
+        }
+    }
+
+    /**
+     * PEFT's {@code all-linear} on tinystories-656k is every projection of both layers and not lm_head (the module
+     * list PEFT 0.21's {@code get_peft_model} resolves it to); injection and the rank planner agree, {@code exclude}
+     * still applies, and the saved adapter_config.json names the modules in full, as PEFT saves it.
+     */
+    @Test
+    void allLinearIsEveryProjectionButTheOutputLayer(@TempDir Path tmp) throws Exception {
+        List<String> peft = new ArrayList<>();
+        for (int layer = 0; layer < 2; layer++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                    "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
+                peft.add("model.layers." + layer + "." + m);
+            }
+        }
+        TargetMatcher allLinear = TargetMatcher.parse("all-linear");
+        InjectedAdapter adapter;
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            adapter = Adapters.inject(lm.model(), SaraConfig.of(allLinear).withThreshold(0.1));
+            assertEquals(Set.copyOf(peft), adapter.layers().keySet());
+            adapter.save(tmp.resolve("adapter"));
+        }
+        PeftConfig saved = PeftConfig.read(tmp.resolve("adapter"));
+        assertEquals(Set.copyOf(peft), Set.copyOf((List<?>) saved.targetModules().peftValue()));
+        try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories())) {
+            assertEquals(Set.copyOf(peft), RankPlanner.of(checkpoint, allLinear).targets().stream()
+                    .map(t -> t.name()).collect(Collectors.toSet()));
+        }
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            TargetMatcher withoutMlp = allLinear.withExclude("re:.*\\.mlp\\..*");
+            assertEquals(peft.stream().filter(n -> n.contains("self_attn")).collect(Collectors.toSet()),
+                    Adapters.inject(lm.model(), SaraConfig.of(withoutMlp)).layers().keySet());
         }
     }
 
