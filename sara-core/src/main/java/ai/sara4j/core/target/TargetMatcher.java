@@ -71,13 +71,15 @@ public final class TargetMatcher {
         this.exclude = exclude;
         this.layers = List.copyOf(layers);
         this.layersPattern = List.copyOf(layersPattern);
-        if (targets.isString() && !layers.isEmpty()) {
+        String stringTargets = targets == NameRule.ALL_LINEAR ? ALL_LINEAR
+                : targets.regex != null ? "a regex (" + targets.regex.pattern() + ")" : null;
+        if (stringTargets != null && !layers.isEmpty()) {
             throw new IllegalArgumentException("layers_to_transform " + layers
-                    + " cannot be used when target_modules is a string (" + targets + "), as in PEFT");
+                    + " cannot be used when target_modules is " + stringTargets + ", as in PEFT");
         }
-        if (targets.isString() && !layersPattern.isEmpty()) {
+        if (stringTargets != null && !layersPattern.isEmpty()) {
             throw new IllegalArgumentException("layers_pattern " + layersPattern
-                    + " cannot be used when target_modules is a string (" + targets + "), as in PEFT");
+                    + " cannot be used when target_modules is " + stringTargets + ", as in PEFT");
         }
         if (layers.isEmpty() && !layersPattern.isEmpty()) {
             throw new IllegalArgumentException("layers_pattern " + layersPattern
@@ -363,11 +365,6 @@ public final class TargetMatcher {
                 return regex(option, value.substring(REGEX_PREFIX.length()));
             }
             return names(option, Arrays.stream(value.split(",", -1)).map(String::trim).toList());
-        }
-
-        /** The string forms of target_modules (a regex, the shorthand), which take no layer rule in PEFT. */
-        boolean isString() {
-            return regex != null || this == ALL_LINEAR;
         }
 
         boolean matches(String module) {

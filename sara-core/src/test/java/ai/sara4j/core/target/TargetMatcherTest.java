@@ -203,7 +203,7 @@ class TargetMatcherTest {
         assertEquals(list, list.resolveAllLinear(linear), "only the shorthand is resolved");
         IllegalArgumentException layers = assertThrows(IllegalArgumentException.class,
                 () -> TargetMatcher.allLinear().withLayers(List.of(0), List.of()));
-        assertTrue(layers.getMessage().contains("target_modules is a string (all-linear)"), layers.getMessage());
+        assertTrue(layers.getMessage().contains("cannot be used when target_modules is all-linear"), layers.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TargetMatcher.allLinear().resolveAllLinear(List.of()));
     }
 }
