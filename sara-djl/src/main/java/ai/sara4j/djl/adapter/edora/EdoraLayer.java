@@ -75,19 +75,19 @@ public final class EdoraLayer extends AdapterLayer {
 
     @Override
     protected NDArray delta(ParameterStore store, NDArray x, NDArray baseOutput, boolean training) {
-        NDArray w0 = value(store, baseWeight(), x, training).toType(adapterType(), false); // out×in
+        NDArray weight = value(store, baseWeight(), x, training); // W0, out×in, base dtype
+        NDArray w0 = weight.toType(adapterType(), false); // the same array unless the base is FP16
         NDArray aa = value(store, a, x, training); // r×in
         NDArray bb = value(store, b, x, training); // out×r
         NDArray rr = value(store, latent, x, training); // r×r
         NDArray m = value(store, magnitude, x, training); // out
         NDArray scale = m.div(rowNorm(w0, aa, bb, rr.stopGradient())); // m/n (out), n detached
         // x·W0ᵀ (…, out): the base layer's output without its bias; when dropout changed x (PEFT's DoRA does the
-        // same), the base layer runs again on the dropped-out x in its own dtype, so that an FP16 base keeps no FP32
-        // copy of W0 for the backward pass
-        NDArray ofInput = baseOutput != null ? baseOutput
-                : base().forward(store, new NDList(DifferentiableCast.to(x, baseWeight().getArray().getDataType())),
-                        training).singletonOrThrow();
-        NDArray baseOut = withoutBias(store, ofInput, training);
+        // same), the product again on the dropped-out x, in the base dtype, so that an FP16 base keeps no FP32 copy
+        // of W0 for the backward pass
+        NDArray baseOut = baseOutput != null ? withoutBias(store, baseOutput, training)
+                : DifferentiableCast.to(DifferentiableCast.to(x, weight.getDataType()).matMul(weight.transpose()),
+                        adapterType());
         NDArray low = x.matMul(aa.transpose()).matMul(rr.transpose()).matMul(bb.transpose())
                 .mul(Scalars.like(x, scaling));
         return baseOut.mul(scale.sub(1)).add(low.mul(scale)); // (…, out)
