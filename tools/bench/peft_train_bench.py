@@ -5,14 +5,19 @@ backward + global-norm clipping (1.0) + AdamW, median step time after warm-up st
 
   /tmp/venv/bin/python tools/bench/peft_train_bench.py --model ../shared/models/tinystories-656k \
       --r 16 --targets q_proj,v_proj --batch-size 8 --seq-len 128 --steps 20
+
+With --profile FILE, torch's op profile of the timed steps is written as chrome-trace JSON, as
+`./sara bench train --profile FILE` writes libtorch's; sum either with tools/bench/profile_summary.py FILE --steps N.
 """
 import argparse
+import contextlib
 import json
 import statistics
 import time
 
 import torch
 from peft import LoraConfig, get_peft_model
+from torch.profiler import ProfilerActivity, profile
 from transformers import AutoModelForCausalLM
 
 p = argparse.ArgumentParser()
@@ -27,6 +32,7 @@ p.add_argument("--warmup-steps", type=int, default=2)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--dropout", type=float, default=0.05)
 p.add_argument("--attn", default="eager", help="attn_implementation: eager (the issue's reference) or sdpa")
+p.add_argument("--profile", help="write torch's profile of the timed steps (chrome-trace JSON) to this file")
 a = p.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -41,16 +47,26 @@ params = [q for q in model.parameters() if q.requires_grad]
 opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
 ids = torch.randint(0, model.config.vocab_size, (a.batch_size, a.seq_len))
 mask = torch.ones_like(ids)
-times = []
-for step in range(a.warmup_steps + a.steps):
-    t0 = time.perf_counter()
+
+
+def step():
     loss = model(input_ids=ids, attention_mask=mask, labels=ids).loss
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     opt.step()
     opt.zero_grad(set_to_none=True)
-    if step >= a.warmup_steps:
+
+
+for _ in range(a.warmup_steps):
+    step()
+times = []
+with profile(activities=[ProfilerActivity.CPU], record_shapes=True) if a.profile else contextlib.nullcontext() as prof:
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        step()
         times.append(time.perf_counter() - t0)
+if a.profile:
+    prof.export_chrome_trace(a.profile)
 median = statistics.median(times)
 print(json.dumps({"framework": "peft", "attn": a.attn, "torch": torch.__version__, "threads": a.threads, "r": a.r,
                   "batch_size": a.batch_size, "seq_len": a.seq_len, "steps": a.steps,
