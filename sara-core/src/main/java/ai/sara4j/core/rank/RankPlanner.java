@@ -28,7 +28,7 @@ public final class RankPlanner {
     /** How many existing module names an error lists when nothing matched. */
     private static final int EXAMPLES = 8;
     /** Last name segments of 2-D weights that are not linear layers, or are the output layer. */
-    private static final Set<String> NOT_LINEAR = Set.of("embed_tokens", "wte", "wpe", "lm_head");
+    private static final Set<String> NOT_LINEAR = Set.of("embed_tokens", "wte", "wpe", TargetMatcher.OUTPUT_LAYER);
 
     private final TensorSource model;
     private final List<TargetModule> targets;
@@ -88,11 +88,16 @@ public final class RankPlanner {
      * ({@code lm_head}) of the LLaMA, GPT-J and GPT-2 checkpoints SARA4J loads.
      */
     static List<String> linearModules(Collection<String> matrices) {
-        return matrices.stream().filter(m -> !NOT_LINEAR.contains(m.substring(m.lastIndexOf('.') + 1))).toList();
+        return matrices.stream().filter(m -> !NOT_LINEAR.contains(lastSegment(m))).toList();
+    }
+
+    /** {@code q_proj} of {@code model.layers.0.self_attn.q_proj}. */
+    private static String lastSegment(String module) {
+        return module.substring(module.lastIndexOf('.') + 1);
     }
 
     private static String examples(Set<String> matrices) {
-        Set<String> kinds = matrices.stream().map(m -> m.substring(m.lastIndexOf('.') + 1))
+        Set<String> kinds = matrices.stream().map(RankPlanner::lastSegment)
                 .collect(Collectors.toCollection(LinkedHashSet::new));
         String names = matrices.stream().limit(EXAMPLES).collect(Collectors.joining(", "));
         return names + (matrices.size() > EXAMPLES ? ", …" : "") + " (last segments: " + String.join(", ", kinds)

@@ -51,6 +51,8 @@ public final class TargetMatcher {
     public static final String REGEX_PREFIX = "re:";
     /** PEFT's {@code target_modules} shorthand for every linear module but the output layer (case-insensitive). */
     public static final String ALL_LINEAR = "all-linear";
+    /** The output layer of the causal LMs SARA4J loads, which {@value #ALL_LINEAR} leaves out as PEFT does. */
+    public static final String OUTPUT_LAYER = "lm_head";
 
     private static final Logger LOG = LoggerFactory.getLogger(TargetMatcher.class);
     /** PEFT's layer index when no layers_pattern is given: the number after the first "<segment>." of the name. */
@@ -104,7 +106,9 @@ public final class TargetMatcher {
         return new TargetMatcher(NameRule.regex("target modules", regex), null, List.of(), List.of());
     }
 
-    /** PEFT's {@value #ALL_LINEAR}: every linear module but the output layer, once {@link #resolveAllLinear resolved}. */
+    /**
+     * PEFT's {@value #ALL_LINEAR}: every linear module but the output layer, once {@link #resolveAllLinear resolved}.
+     */
     public static TargetMatcher allLinear() {
         return new TargetMatcher(NameRule.ALL_LINEAR, null, List.of(), List.of());
     }
@@ -153,7 +157,10 @@ public final class TargetMatcher {
         return new TargetMatcher(targets, exclude, layers, layersPattern);
     }
 
-    /** Whether {@code target_modules} is the {@value #ALL_LINEAR} shorthand, still to be {@link #resolveAllLinear resolved}. */
+    /**
+     * Whether {@code target_modules} is the {@value #ALL_LINEAR} shorthand, still to be
+     * {@link #resolveAllLinear resolved}.
+     */
     public boolean isAllLinear() {
         return targets == NameRule.ALL_LINEAR;
     }

@@ -31,9 +31,6 @@ public final class Adapters {
     /** The prefix PEFT puts before module paths in saved tensor names. */
     public static final String PEFT_PREFIX = "base_model.model.";
 
-    /** The output layer of every causal LM SARA4J loads, left out of {@code all-linear} as PEFT does. */
-    public static final String OUTPUT_LAYER = "lm_head";
-
     private static final Logger LOG = LoggerFactory.getLogger(Adapters.class);
 
     private Adapters() {}
@@ -116,12 +113,12 @@ public final class Adapters {
     }
 
     /**
-     * The names of the model's Linear modules but its output layer ({@value #OUTPUT_LAYER}): what PEFT's
+     * The names of the model's Linear modules but its output layer ({@value TargetMatcher#OUTPUT_LAYER}): what PEFT's
      * {@code all-linear} stands for.
      */
     static List<String> linearModules(Map<String, Block> modules) {
         return modules.entrySet().stream().filter(e -> e.getValue() instanceof Linear)
-                .map(Map.Entry::getKey).filter(name -> !name.equals(OUTPUT_LAYER)).toList();
+                .map(Map.Entry::getKey).filter(name -> !name.equals(TargetMatcher.OUTPUT_LAYER)).toList();
     }
 
     private static InjectedAdapter wrap(Block model, Map<String, Linear> targets, AdapterConfig config,

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.sara4j.djl.engine.Scalars;
 import java.util.Collection;
 
 /**
@@ -42,7 +43,7 @@ public final class GradientClipping {
             for (Parameter p : parameters) {
                 NDArray grad = p.getArray().getGradient();
                 if (scalar == null) {
-                    scalar = grad.getManager().create(factor);
+                    scalar = Scalars.like(grad, factor);
                 }
                 grad.muli(scalar);
             }
