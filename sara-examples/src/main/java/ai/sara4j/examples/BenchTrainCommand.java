@@ -8,7 +8,7 @@ import ai.djl.util.cuda.CudaUtils;
 import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.model.ModelLoader;
 import ai.sara4j.djl.model.ModelPresets;
@@ -90,7 +90,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     : ModelLoader.random(ModelPresets.get(source.shape), manager, type, seed);
             long initStart = System.nanoTime();
             AdapterConfig config = adapterChoice.config(source.model, dev, seed);
-            InjectedAdapter adapter = Adapters.inject(model, config);
+            AdaptedModel adapter = Adapters.inject(model, config);
             double initSeconds = (System.nanoTime() - initStart) / 1e9;
             TokenizedDataset data = randomTokens(model.config().vocabSize());
             TrainingOptions options = TrainingOptions.defaults(1e-4).withBatch(batchSize, 1).withWarmup(0)

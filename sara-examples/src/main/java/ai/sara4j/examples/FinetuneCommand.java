@@ -6,7 +6,7 @@ import ai.sara4j.core.data.Example;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.StepMetrics;
 import ai.sara4j.djl.train.Trainer;
@@ -113,7 +113,7 @@ final class FinetuneCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "data: %d examples from %s, %d truncated at --max-len %d, %d dropped"
                     + " (prompt alone too long)%n", examples.size(), data, tokens.truncated(), maxLen, tokens.dropped());
             AdapterConfig config = adapterChoice.config(model, dev, seed);
-            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            AdaptedModel adapter = Adapters.inject(lm.model(), config);
             System.err.printf(Locale.ROOT, "%s: %d trainable parameters on %d modules%n", config.method(),
                     adapter.trainableCount(), adapter.layers().size());
             TrainingOptions options = new TrainingOptions(learningRate, length.epochs == null ? 3 : length.epochs,

@@ -2,7 +2,7 @@ package ai.sara4j.examples;
 
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ final class ModelOptions {
     DeviceOption device;
 
     /** A loaded model and, when {@code --adapter} was given, the adapter injected into it. */
-    record Loaded(LanguageModel lm, InjectedAdapter adapter) implements AutoCloseable {
+    record Loaded(LanguageModel lm, AdaptedModel adapter) implements AutoCloseable {
         @Override
         public void close() {
             lm.close();
@@ -51,7 +51,7 @@ final class ModelOptions {
     Loaded load() throws IOException {
         LanguageModel lm = LanguageModel.load(modelFolder(), device.device());
         try {
-            InjectedAdapter injected = null;
+            AdaptedModel injected = null;
             if (adapter != null) {
                 injected = Adapters.load(lm.model(), adapter);
                 LOG.info("adapter {} loaded onto {} modules", adapter, injected.layers().size());

@@ -6,7 +6,7 @@ import ai.sara4j.djl.train.StepHook;
 import java.util.List;
 
 /**
- * The service interface of one adapter method. The wiring ({@link Adapters}, {@link InjectedAdapter}) handles
+ * The service interface of one adapter method. The wiring ({@link Adapters}, {@link AdaptedModel}) handles
  * target matching, freezing, saving, loading, merging and PEFT export for every method through it; a new method
  * implements this, its {@link AdapterConfig} and its {@link AdapterLayer}, and adds one line to
  * {@link AdapterMethods}.
@@ -42,9 +42,9 @@ public interface AdapterMethod {
 
     /**
      * Work this method needs after every optimizer update of {@code adapter} (SoRA's proximal step on its gates);
-     * none by default. The training loop runs them through {@link InjectedAdapter#stepHooks()}.
+     * none by default. The training loop runs them through {@link AdaptedModel#stepHooks()}.
      */
-    default List<StepHook> stepHooks(InjectedAdapter adapter) {
+    default List<StepHook> stepHooks(AdaptedModel adapter) {
         return List.of();
     }
 }

@@ -39,11 +39,11 @@ public final class Adapters {
      * Injects freshly initialised adapters into every target of {@code model} and freezes everything else. The SVD
      * for ranks and singular vectors runs on the engine, on the model's device.
      */
-    public static InjectedAdapter inject(Block model, AdapterConfig config) {
+    public static AdaptedModel inject(Block model, AdapterConfig config) {
         AdapterMethod method = AdapterMethods.byName(config.method());
         Map<String, Linear> targets = targets(model, config);
         NDManager manager = targets.values().iterator().next().getParameters().get("weight").getArray().getManager();
-        InjectedAdapter adapter;
+        AdaptedModel adapter;
         try (EngineSvd svd = EngineSvd.create(manager)) {
             adapter = wrap(model, targets, config, method, LayerInit.fresh(config.seed(), svd));
         }
@@ -56,7 +56,7 @@ public final class Adapters {
      * Loads an adapter folder ({@code adapter_config.json} + {@code adapter_model.safetensors}) onto
      * {@code model}. Shapes must fit, every tensor must be present and every tensor in the file must be used.
      */
-    public static InjectedAdapter load(Block model, Path folder) throws IOException {
+    public static AdaptedModel load(Block model, Path folder) throws IOException {
         PeftConfig file = PeftConfig.read(folder);
         Path configFile = folder.resolve(PeftConfig.FILE_NAME);
         AdapterMethod method = AdapterMethods.forConfig(file, configFile);
@@ -70,7 +70,7 @@ public final class Adapters {
         if (!Files.isRegularFile(weights)) {
             throw new IOException(folder + ": no " + WEIGHTS_FILE + " (only safetensors adapters are supported)");
         }
-        InjectedAdapter adapter = wrap(model, targets(model, config), config, method, LayerInit.forLoading());
+        AdaptedModel adapter = wrap(model, targets(model, config), config, method, LayerInit.forLoading());
         try (SafetensorsFile tensors = SafetensorsFile.open(weights)) {
             Map<String, String> unused = new LinkedHashMap<>();
             tensors.tensors().keySet().forEach(n -> unused.put(n, n));
@@ -121,7 +121,7 @@ public final class Adapters {
                 .map(Map.Entry::getKey).filter(name -> !name.equals(TargetMatcher.OUTPUT_LAYER)).toList();
     }
 
-    private static InjectedAdapter wrap(Block model, Map<String, Linear> targets, AdapterConfig config,
+    private static AdaptedModel wrap(Block model, Map<String, Linear> targets, AdapterConfig config,
             AdapterMethod method, LayerInit init) {
         model.getParameters().values().forEach(p -> p.freeze(true));
         Map<String, AdapterLayer> layers = new LinkedHashMap<>();
@@ -130,6 +130,6 @@ public final class Adapters {
             Modules.replace(model, e.getKey(), layer);
             layers.put(e.getKey(), layer);
         }
-        return new InjectedAdapter(model, config, layers);
+        return new AdaptedModel(model, config, layers);
     }
 }

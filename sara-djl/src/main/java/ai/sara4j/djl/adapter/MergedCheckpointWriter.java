@@ -40,7 +40,7 @@ public final class MergedCheckpointWriter {
     private MergedCheckpointWriter() {}
 
     /** Writes {@code baseFolder} with {@code adapter} merged into {@code out}. */
-    public static void write(Path baseFolder, InjectedAdapter adapter, Path out) throws IOException {
+    public static void write(Path baseFolder, AdaptedModel adapter, Path out) throws IOException {
         // A loaded CausalLM knows each weight's checkpoint name and which are stored transposed (GPT-2's Conv1D);
         // other trees use the module path + ".weight" and out×in storage.
         Map<String, String> names = adapter.model() instanceof CausalLM lm ? lm.checkpointNames() : Map.of();

@@ -8,7 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.sara4j.djl.adapter.AdapterLayer;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.train.data.Batch;
 import ai.sara4j.djl.train.data.BatchOrder;
@@ -43,7 +43,7 @@ public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     private final CausalLM model;
-    private final InjectedAdapter adapter;
+    private final AdaptedModel adapter;
     private final TokenizedDataset data;
     private final TrainingOptions options;
     private final List<StepHook> hooks;
@@ -54,7 +54,7 @@ public final class Trainer {
      * @param hooks run after every applied update, in order (for example {@code adapter.stepHooks()})
      * @param padId token id used for right padding (never reaches the loss)
      */
-    public Trainer(CausalLM model, InjectedAdapter adapter, TokenizedDataset data, TrainingOptions options,
+    public Trainer(CausalLM model, AdaptedModel adapter, TokenizedDataset data, TrainingOptions options,
             List<StepHook> hooks, long padId) {
         this.model = model;
         this.adapter = adapter;

@@ -5,7 +5,7 @@ import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * RUN/metrics.jsonl                   one JSON object per optimizer update
- * RUN/checkpoints/step-000200/        adapter/ (InjectedAdapter.save), optimizer.safetensors, trainer_state.json
+ * RUN/checkpoints/step-000200/        adapter/ (AdaptedModel.save), optimizer.safetensors, trainer_state.json
  * RUN/adapter/                        the final adapter
  * </pre>
  *
@@ -139,7 +139,7 @@ public final class TrainingRun implements AutoCloseable {
             long examples, TrainingOptions options) {}
 
     /** Writes a checkpoint for {@code state} atomically and deletes older ones. */
-    void saveCheckpoint(State state, InjectedAdapter adapter, AdamW optimizer) throws IOException {
+    void saveCheckpoint(State state, AdaptedModel adapter, AdamW optimizer) throws IOException {
         Path dir = folder.resolve(CHECKPOINTS);
         Path target = dir.resolve(String.format("step-%06d", state.step()));
         SafetensorsWriter moments = new SafetensorsWriter().metadata("format", "pt");
@@ -165,7 +165,7 @@ public final class TrainingRun implements AutoCloseable {
      * Restores adapter tensors and optimizer moments from {@code checkpoint} (whose {@link #readState state} is
      * {@code state}), and cuts {@code metrics.jsonl} back to its step.
      */
-    void restore(Path checkpoint, State state, InjectedAdapter adapter, AdamW optimizer) throws IOException {
+    void restore(Path checkpoint, State state, AdaptedModel adapter, AdamW optimizer) throws IOException {
         adapter.restore(checkpoint.resolve(ADAPTER));
         Path file = checkpoint.resolve(OPTIMIZER_FILE);
         Map<String, float[]> moments = new LinkedHashMap<>();
@@ -192,7 +192,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** Saves the final adapter to {@code RUN/adapter}. */
-    public Path saveAdapter(InjectedAdapter adapter) throws IOException {
+    public Path saveAdapter(AdaptedModel adapter) throws IOException {
         Path target = folder.resolve(ADAPTER);
         adapter.save(target);
         return target;

@@ -41,7 +41,7 @@ class AdapterGradientTest {
     void gradientsMatchFiniteDifferences(AdapterConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT64, 1);
-            InjectedAdapter adapter = Adapters.inject(model, config);
+            AdaptedModel adapter = Adapters.inject(model, config);
             TestNets.randomise(adapter, 2);
             NDArray x = TestNets.input(manager, DataType.FLOAT64, 3);
             NDArray probe = TestNets.input(manager, DataType.FLOAT64, 4).get(":, :, :" + TestNets.OUT);

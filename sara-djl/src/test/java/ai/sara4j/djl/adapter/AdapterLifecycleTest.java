@@ -48,12 +48,12 @@ class AdapterLifecycleTest {
     @Test
     void trainableCountsFollowEachMethodsFormula() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            InjectedAdapter lora = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(QV, 4, 8));
+            AdaptedModel lora = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1), LoraConfig.of(QV, 4, 8));
             // q_proj IN→HIDDEN and v_proj HIDDEN→IN, twice: r·(in + out) each
             assertEquals(4L * 4 * (TestNets.IN + TestNets.HIDDEN), lora.trainableCount());
 
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter sara = Adapters.inject(model, SaraConfig.of(QV).withThreshold(0.3));
+            AdaptedModel sara = Adapters.inject(model, SaraConfig.of(QV).withThreshold(0.3));
             long expected = 0;
             for (Map.Entry<String, Integer> e : sara.ranks().entrySet()) {
                 expected += (long) e.getValue() * (TestNets.IN + TestNets.HIDDEN + 1); // U, λ, V
@@ -65,7 +65,7 @@ class AdapterLifecycleTest {
             }
             assertEquals(expected, sara.trainableCount());
 
-            InjectedAdapter mo = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1),
+            AdaptedModel mo = Adapters.inject(TestNets.build(manager, DataType.FLOAT32, 1),
                     MoSaraConfig.of(QV).withHeads(3));
             long moExpected = 0;
             for (Map.Entry<String, AdapterLayer> e : mo.layers().entrySet()) {
@@ -83,7 +83,7 @@ class AdapterLifecycleTest {
     void injectionWrapsOnlyTargetsAndFreezesTheRest() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(TargetMatcher.regex(".*\\.0\\..*q_proj"), 2, 2));
+            AdaptedModel adapter = Adapters.inject(model, LoraConfig.of(TargetMatcher.regex(".*\\.0\\..*q_proj"), 2, 2));
             assertEquals(java.util.List.of("model.layers.0.self_attn.q_proj"),
                     java.util.List.copyOf(adapter.layers().keySet()));
             assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdapterLayer);
@@ -142,7 +142,7 @@ class AdapterLifecycleTest {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
             float[] base = TestNets.forward(model, x, true).toFloatArray();
-            InjectedAdapter adapter = Adapters.inject(model, LoraConfig.of(QV, 4, 8).withDropout(0.5));
+            AdaptedModel adapter = Adapters.inject(model, LoraConfig.of(QV, 4, 8).withDropout(0.5));
             // B = 0: the adapter adds nothing, so dropout must not change the output (the base path is not dropped)
             assertArrayEquals(base, TestNets.forward(model, x, true).toFloatArray(), 0f);
             TestNets.randomise(adapter, 9);
@@ -158,8 +158,8 @@ class AdapterLifecycleTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block reference = TestNets.build(manager, DataType.FLOAT32, 1);
             Block half = TestNets.build(manager, DataType.FLOAT16, 1);
-            InjectedAdapter ref = Adapters.inject(reference, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
-            InjectedAdapter adapter = Adapters.inject(half, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            AdaptedModel ref = Adapters.inject(reference, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
+            AdaptedModel adapter = Adapters.inject(half, SaraConfig.of(QV).withThreshold(0.3).withDropout(0));
             adapter.trainableParameters().forEach(p -> assertEquals(DataType.FLOAT32, p.getArray().getDataType()));
             assertEquals(ref.ranks(), adapter.ranks());
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
@@ -175,7 +175,7 @@ class AdapterLifecycleTest {
     void moSaraForwardMatchesFormula() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT64, 1);
-            InjectedAdapter adapter = Adapters.inject(model, MoSaraConfig.of(QV).withHeads(3).withDropout(0));
+            AdaptedModel adapter = Adapters.inject(model, MoSaraConfig.of(QV).withHeads(3).withDropout(0));
             TestNets.randomise(adapter, 5);
             String module = "model.layers.0.self_attn.q_proj";
             AdapterLayer layer = adapter.layers().get(module);
@@ -231,7 +231,7 @@ class AdapterLifecycleTest {
     void mergeMatchesAndUnmergeRestores(AdapterConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model, config);
+            AdaptedModel adapter = Adapters.inject(model, config);
             TestNets.randomise(adapter, 9);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
             float[] unmerged = TestNets.forward(model, x, false).toFloatArray();
@@ -262,7 +262,7 @@ class AdapterLifecycleTest {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
             Map<String, float[]> base = new HashMap<>();
             model.getParameters().values().forEach(p -> base.put(p.getId(), p.getArray().toFloatArray()));
-            InjectedAdapter adapter = Adapters.inject(model, config);
+            AdaptedModel adapter = Adapters.inject(model, config);
             Map<String, float[]> adapterBefore = new LinkedHashMap<>();
             adapter.trainableParameters().forEach(p -> adapterBefore.put(p.getId(), p.getArray().toFloatArray()));
             AdamW adamW = TestNets.adamW(adapter); // its state lives on a sub-manager of the test's manager
@@ -288,7 +288,7 @@ class AdapterLifecycleTest {
     void saveAndLoadReproduceOutputsExactly(AdapterConfig config, @TempDir Path tmp) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model, config);
+            AdaptedModel adapter = Adapters.inject(model, config);
             TestNets.randomise(adapter, 9);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
             float[] want = TestNets.forward(model, x, false).toFloatArray();
@@ -300,7 +300,7 @@ class AdapterLifecycleTest {
             }
 
             Block fresh = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter loaded = Adapters.load(fresh, folder);
+            AdaptedModel loaded = Adapters.load(fresh, folder);
             assertEquals(adapter.ranks(), loaded.ranks());
             assertEquals(config.method(), loaded.config().method());
             assertArrayEquals(want, TestNets.forward(fresh, x, false).toFloatArray(), 0f);
@@ -368,7 +368,7 @@ class AdapterLifecycleTest {
         }
     }
 
-    private static Map<String, float[]> baseWeights(InjectedAdapter adapter) {
+    private static Map<String, float[]> baseWeights(AdaptedModel adapter) {
         Map<String, float[]> out = new LinkedHashMap<>();
         adapter.layers().forEach((k, l) -> out.put(k, l.baseWeight().getArray().toFloatArray()));
         return out;

@@ -52,7 +52,7 @@ class AdapterTrainingTest {
             Block student = TestNets.build(manager, DataType.FLOAT32, 1);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
             NDArray target = TestNets.forward(teacher, x, false);
-            InjectedAdapter adapter = Adapters.inject(student, c.config());
+            AdaptedModel adapter = Adapters.inject(student, c.config());
             AdamW adamW = TestNets.adamW(adapter); // its state lives on a sub-manager of the test's manager
             float first = Float.NaN;
             float last = Float.NaN;

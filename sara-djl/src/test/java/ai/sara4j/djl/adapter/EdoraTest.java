@@ -48,7 +48,7 @@ class EdoraTest {
         root.initialize(manager, DataType.FLOAT64, new Shape(1, IN));
         Random random = new Random(3);
         root.getParameters().values().forEach(p -> p.getArray().set(gaussian(random, p.getArray().size(), 0.4)));
-        InjectedAdapter adapter = Adapters.inject(root,
+        AdaptedModel adapter = Adapters.inject(root,
                 EdoraConfig.of(TargetMatcher.names("proj")).withRank(R, 5).withDropout(dropout));
         TestNets.randomise(adapter, 4);
         EdoraLayer layer = (EdoraLayer) adapter.layers().get("proj");
@@ -212,7 +212,7 @@ class EdoraTest {
     void initialisationComesFromTheTruncatedSvd() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT64, 1);
-            InjectedAdapter adapter = Adapters.inject(model, EdoraConfig.of(QV).withRank(R, 5));
+            AdaptedModel adapter = Adapters.inject(model, EdoraConfig.of(QV).withRank(R, 5));
             for (AdapterLayer layer : adapter.layers().values()) {
                 NDArray w0 = layer.baseWeight().getArray();
                 NDArray a = layer.tensors().get("edora_A").getArray();
@@ -306,7 +306,7 @@ class EdoraTest {
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile factors = SafetensorsFile.open(fixture.resolve("edora_factors.safetensors"))) {
             CausalLM model = ModelLoader.load(SharedData.tinyStories(), manager);
-            InjectedAdapter edora = Adapters.inject(model, EdoraConfig.of(QV).withRank(4, 8));
+            AdaptedModel edora = Adapters.inject(model, EdoraConfig.of(QV).withRank(4, 8));
             PeftFixtures.fill(edora, factors);
             PeftFixtures.assertLogits(manager, model, fixture);
 

@@ -25,7 +25,7 @@ class MergedCheckpointWriterTest {
         Path fixture = PeftInteropTest.fixture("lora_patterns");
         Path out = tmp.resolve("merged");
         try (NDManager manager = NDManager.newBaseManager()) {
-            InjectedAdapter adapter = Adapters.load(TinyStoriesProjections.load(manager), fixture);
+            AdaptedModel adapter = Adapters.load(TinyStoriesProjections.load(manager), fixture);
             MergedCheckpointWriter.write(base, adapter, out);
         }
         for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json"}) {
@@ -71,7 +71,7 @@ class MergedCheckpointWriterTest {
     @Test
     void moSaraIsRefused(@TempDir Path tmp) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            InjectedAdapter adapter = Adapters.inject(TinyStoriesProjections.load(manager),
+            AdaptedModel adapter = Adapters.inject(TinyStoriesProjections.load(manager),
                     MoSaraConfig.of(TargetMatcher.names("q_proj")).withHeads(2));
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> MergedCheckpointWriter.write(SharedData.tinyStories(), adapter, tmp.resolve("m")));

@@ -26,7 +26,7 @@ final class PeftFixtures {
     }
 
     /** Copies {@code <module>.<tensor>} of {@code factors} into every tensor of every layer of {@code adapter}. */
-    static void fill(InjectedAdapter adapter, SafetensorsFile factors) throws IOException {
+    static void fill(AdaptedModel adapter, SafetensorsFile factors) throws IOException {
         for (var layer : adapter.layers().entrySet()) {
             for (var tensor : layer.getValue().tensors().entrySet()) {
                 TensorLoader.fill(factors, layer.getKey() + "." + tensor.getKey(), tensor.getValue());

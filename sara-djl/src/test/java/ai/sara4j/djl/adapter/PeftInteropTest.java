@@ -43,7 +43,7 @@ class PeftInteropTest {
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile expected = SafetensorsFile.open(fixture(name).resolve("expected.safetensors"))) {
             Block model = TinyStoriesProjections.load(manager);
-            InjectedAdapter adapter = Adapters.load(model, fixture(name));
+            AdaptedModel adapter = Adapters.load(model, fixture(name));
             assertEquals(4, adapter.layers().size());
             assertLayerOutputs(manager, model, expected, name);
         }
@@ -52,13 +52,13 @@ class PeftInteropTest {
     @Test
     void patternsAndRsloraGiveThePeftRanksAndScalings() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            InjectedAdapter patterns = Adapters.load(TinyStoriesProjections.load(manager), fixture("lora_patterns"));
+            AdaptedModel patterns = Adapters.load(TinyStoriesProjections.load(manager), fixture("lora_patterns"));
             // rank_pattern {layers.0 q_proj: 2, v_proj: 6}, alpha_pattern {q_proj: 3}, r=4, alpha=8
             assertEquals(Map.of(Q0, 2, V0, 6, "model.layers.1.self_attn.q_proj", 4,
                     "model.layers.1.self_attn.v_proj", 6), patterns.ranks());
             assertEquals(1.5, ((LoraLayer) patterns.layers().get(Q0)).scaling(), 1e-12);
             assertEquals(8.0 / 6, ((LoraLayer) patterns.layers().get(V0)).scaling(), 1e-12);
-            InjectedAdapter rs = Adapters.load(TinyStoriesProjections.load(manager), fixture("lora_rslora"));
+            AdaptedModel rs = Adapters.load(TinyStoriesProjections.load(manager), fixture("lora_rslora"));
             assertEquals(4.0, ((LoraLayer) rs.layers().get(Q0)).scaling(), 1e-12); // 8/√4
         }
     }
@@ -83,7 +83,7 @@ class PeftInteropTest {
                 }
             }
             Block model = TinyStoriesProjections.load(manager);
-            InjectedAdapter sara = Adapters.inject(model,
+            AdaptedModel sara = Adapters.inject(model,
                     SaraConfig.of(TargetMatcher.names("q_proj", "v_proj")).withRankPattern(ranks).withDropout(0));
             assertEquals(ranks, sara.ranks());
             sara.layers().forEach((module, layer) -> layer.tensors().forEach((tensor, p) -> {

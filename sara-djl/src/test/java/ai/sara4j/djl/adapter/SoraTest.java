@@ -37,7 +37,7 @@ class SoraTest {
     void proximalStepSoftThresholdsTheGatesByLrTimesXi() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter adapter = Adapters.inject(model,
+            AdaptedModel adapter = Adapters.inject(model,
                     SoraConfig.of(QV).withRank(5, 5).withXi(XiSchedule.constant(0.25)));
             List<StepHook> hooks = adapter.stepHooks();
             assertEquals(1, hooks.size());
@@ -112,7 +112,7 @@ class SoraTest {
     void prunedLoraEqualsUnprunedSora(@TempDir Path tmp) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT64, 1);
-            InjectedAdapter sora = Adapters.inject(model, SoraConfig.of(QV).withRank(4, 6));
+            AdaptedModel sora = Adapters.inject(model, SoraConfig.of(QV).withRank(4, 6));
             TestNets.randomise(sora, 5);
             ((SoraLayer) sora.layers().get(Q0)).gate().getArray().set(new double[] {0.7, 0, -1.2, 0});
             ((SoraLayer) sora.layers().get(Q1)).gate().getArray().set(new double[] {0, 0, 0, 0});
@@ -127,7 +127,7 @@ class SoraTest {
             assertTrue(file.targetModules().matches(Q0));
             assertTrue(!file.targetModules().matches(Q1), "all-zero module exported: " + file.targetModules());
             Block fresh = TestNets.build(manager, DataType.FLOAT64, 1);
-            InjectedAdapter lora = Adapters.load(fresh, exported);
+            AdaptedModel lora = Adapters.load(fresh, exported);
             assertEquals("lora", lora.config().method());
             assertArrayEquals(unpruned, TestNets.forward(fresh, x, false).toDoubleArray(), 1e-12);
 
@@ -142,12 +142,12 @@ class SoraTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
             XiSchedule xi = new XiSchedule(XiSchedule.Kind.EXP_LINEAR, 0.01, 1, 4, 50);
-            InjectedAdapter sora = Adapters.inject(model, SoraConfig.of(QV).withRank(3, 3).withXi(xi));
+            AdaptedModel sora = Adapters.inject(model, SoraConfig.of(QV).withRank(3, 3).withXi(xi));
             TestNets.randomise(sora, 9);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);
             sora.save(tmp.resolve("sora"));
             Block fresh = TestNets.build(manager, DataType.FLOAT32, 1);
-            InjectedAdapter loaded = Adapters.load(fresh, tmp.resolve("sora"));
+            AdaptedModel loaded = Adapters.load(fresh, tmp.resolve("sora"));
             assertEquals(sora.config(), loaded.config());
             assertArrayEquals(TestNets.forward(model, x, false).toFloatArray(),
                     TestNets.forward(fresh, x, false).toFloatArray(), 1e-6f);
@@ -164,7 +164,7 @@ class SoraTest {
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile factors = SafetensorsFile.open(fixture.resolve("sora_factors.safetensors"))) {
             CausalLM model = ModelLoader.load(SharedData.tinyStories(), manager);
-            InjectedAdapter sora = Adapters.inject(model, SoraConfig.of(QV).withRank(4, 8));
+            AdaptedModel sora = Adapters.inject(model, SoraConfig.of(QV).withRank(4, 8));
             PeftFixtures.fill(sora, factors);
             PeftFixtures.assertLogits(manager, model, fixture);
 

@@ -121,7 +121,7 @@ final class TestNets {
     }
 
     /** Fills every adapter tensor with random values (so zero-initialised B, U, v do not hide gradients). */
-    static void randomise(InjectedAdapter adapter, long seed) {
+    static void randomise(AdaptedModel adapter, long seed) {
         Random random = new Random(seed);
         for (AdapterLayer layer : adapter.layers().values()) {
             layer.tensors().values().forEach(p -> {
@@ -140,7 +140,7 @@ final class TestNets {
     }
 
     /** SARA4J's AdamW (torch defaults, weight decay 0.01) over the adapter's trainable parameters. */
-    static AdamW adamW(InjectedAdapter adapter) {
+    static AdamW adamW(AdaptedModel adapter) {
         Map<String, Parameter> named = new LinkedHashMap<>();
         adapter.trainableParameters().forEach(p -> named.put(p.getId(), p));
         return AdamW.withDefaults(named, 0.01);

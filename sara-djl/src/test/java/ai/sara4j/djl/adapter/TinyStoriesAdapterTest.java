@@ -73,7 +73,7 @@ class TinyStoriesAdapterTest {
                     ranks.put(t.substring(0, t.length() - ".sara_lambda".length()), (int) info.shape()[0]);
                 }
             });
-            InjectedAdapter sara = Adapters.inject(lm.model(), SaraConfig.of(QV).withRankPattern(ranks));
+            AdaptedModel sara = Adapters.inject(lm.model(), SaraConfig.of(QV).withRankPattern(ranks));
             for (Map.Entry<String, AdapterLayer> e : sara.layers().entrySet()) {
                 for (var t : e.getValue().tensors().entrySet()) {
                     TensorLoader.fill(factors, e.getKey() + "." + t.getKey(), t.getValue());
@@ -101,7 +101,7 @@ class TinyStoriesAdapterTest {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
             AdapterConfig config = method == Method.SARA ? SaraConfig.of(QV).withThreshold(0.3)
                     : MoSaraConfig.of(QV).withThreshold(0.3);
-            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            AdaptedModel adapter = Adapters.inject(lm.model(), config);
             assertEquals(plan.ranks(), adapter.ranks());
             assertEquals(plan.trainable(), adapter.trainableCount());
         }
@@ -142,7 +142,7 @@ class TinyStoriesAdapterTest {
             }
         }
         TargetMatcher allLinear = TargetMatcher.parse("all-linear");
-        InjectedAdapter adapter;
+        AdaptedModel adapter;
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
             adapter = Adapters.inject(lm.model(), SaraConfig.of(allLinear).withThreshold(0.1));
             assertEquals(Set.copyOf(peft), adapter.layers().keySet());
@@ -197,7 +197,7 @@ class TinyStoriesAdapterTest {
             long eos = lm.model().config().eosTokenIds().get(0);
             ExampleTokenizer tokenizer = ExampleTokenizer.of(lm.tokenizer(), eos, 256);
             TokenizedDataset held = e2e(tokenizer, lines.subList(3000, 3008));
-            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            AdaptedModel adapter = Adapters.inject(lm.model(), config);
             float before = loss(lm, held, eos);
             TrainingOptions options = TrainingOptions.defaults(learningRate).withBatch(4, 1).withWarmup(0)
                     .withMaxSteps(50);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.TokenizedDataset;
@@ -52,7 +52,7 @@ class BackwardAfterGcTest {
     void gradientsDoNotChangeWhenTheJvmFreesMemoryBeforeBackward() throws Exception {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
             // LoRA with scaling 2 and a non-zero B, so that every factor of the chain is exercised
-            InjectedAdapter adapter = Adapters.inject(lm.model(),
+            AdaptedModel adapter = Adapters.inject(lm.model(),
                     LoraConfig.of(TargetMatcher.names("q_proj", "v_proj", "down_proj"), 4, 8).withDropout(0));
             adapter.layers().values().forEach(l -> l.tensors().forEach((name, p) -> {
                 if (name.startsWith("lora_B")) {

@@ -11,7 +11,7 @@ import ai.sara4j.core.data.E2eData;
 import ai.sara4j.core.data.Example;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.AdapterLayer;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.engine.Scalars;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.Batch;
@@ -39,7 +39,7 @@ final class E2eBackward {
      * The trainable adapter tensors' gradients (by {@code module.tensor}, as float32, then zeroed) of the batch's mean
      * target loss, as {@link Trainer} computes it; {@code beforeBackward} runs between forward and backward.
      */
-    static Map<String, float[]> gradients(LanguageModel lm, InjectedAdapter adapter, TokenizedDataset data,
+    static Map<String, float[]> gradients(LanguageModel lm, AdaptedModel adapter, TokenizedDataset data,
             Consumer<NDArray> beforeBackward) {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (NDScope scope = new NDScope()) {

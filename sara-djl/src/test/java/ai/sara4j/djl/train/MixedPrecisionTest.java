@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.adapter.edora.EdoraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
@@ -33,7 +33,7 @@ class MixedPrecisionTest {
     private static Map<String, float[]> gradients(DataType baseType) throws Exception {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, baseType)) {
             // no dropout: the two runs must draw nothing at random after the (seeded) initialisation
-            InjectedAdapter adapter = Adapters.inject(lm.model(),
+            AdaptedModel adapter = Adapters.inject(lm.model(),
                     SaraConfig.of(TARGETS).withThreshold(0.1).withDropout(0));
             adapter.trainableParameters().forEach(p -> assertEquals(DataType.FLOAT32, p.getArray().getDataType()));
             return E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 4),
@@ -68,7 +68,7 @@ class MixedPrecisionTest {
     void edoraOnAnFp16BaseGetsGradientsWithAndWithoutDropout() throws Exception {
         for (double dropout : new double[] {0, 0.1}) {
             try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, DataType.FLOAT16)) {
-                InjectedAdapter adapter = Adapters.inject(lm.model(),
+                AdaptedModel adapter = Adapters.inject(lm.model(),
                         EdoraConfig.of(TARGETS).withRank(4, 8).withDropout(dropout));
                 Map<String, float[]> gradients = E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 4),
                         logits -> assertEquals(DataType.FLOAT32, logits.getDataType()));
@@ -91,7 +91,7 @@ class MixedPrecisionTest {
                 TrainingRun run = TrainingRun.open(tmp)) {
             NDArray baseWeight = lm.model().namedParameters().get("model.layers.0.self_attn.q_proj.weight")
                     .getArray();
-            InjectedAdapter adapter = Adapters.inject(lm.model(), SaraConfig.of(TARGETS).withThreshold(0.1));
+            AdaptedModel adapter = Adapters.inject(lm.model(), SaraConfig.of(TARGETS).withThreshold(0.1));
             assertEquals(DataType.FLOAT16, baseWeight.getDataType());
             float[] before = baseWeight.toType(DataType.FLOAT32, true).toFloatArray();
             List<StepMetrics> steps = new ArrayList<>();

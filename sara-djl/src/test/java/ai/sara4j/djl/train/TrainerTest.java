@@ -14,7 +14,7 @@ import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.Adapters;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
@@ -54,7 +54,7 @@ class TrainerTest {
             AdapterOptions adapterOptions = new AdapterOptions(TargetMatcher.names("q_proj", "v_proj", "down_proj"),
                     Optional.of(4), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(), Optional.of(0.1),
                     Optional.empty(), 7, Map.of());
-            InjectedAdapter adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
+            AdaptedModel adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
             TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), EOS, 64).tokenize(data.get(0), data.get(1));
             return new Trainer(lm.model(), adapter, tokens, options, List.of(), EOS).train(folder, resume, listener);
         }
@@ -133,13 +133,13 @@ class TrainerTest {
                 .withDropout(0);
         Map<String, float[]> reference;
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
-            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            AdaptedModel adapter = Adapters.inject(lm.model(), config);
             reference = E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 6), logits -> { });
         }
         Map<String, float[]> accumulated = new LinkedHashMap<>();
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
                 TrainingRun run = TrainingRun.open(tmp)) {
-            InjectedAdapter adapter = Adapters.inject(lm.model(), config);
+            AdaptedModel adapter = Adapters.inject(lm.model(), config);
             StepHook capture = (step, lr) -> adapter.layers().forEach((module, layer) -> layer.tensors().forEach(
                     (name, p) -> accumulated.put(module + "." + name, p.getArray().getGradient().toFloatArray())));
             TrainingOptions options = new TrainingOptions(1e-3, 1, 1, 3, 2, 0, 0.0, 0.0, 42, 0, false);

@@ -6,7 +6,7 @@ import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
-import ai.sara4j.djl.adapter.InjectedAdapter;
+import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.adapter.LayerInit;
 import ai.sara4j.djl.train.StepHook;
 import java.util.LinkedHashMap;
@@ -42,7 +42,7 @@ public final class SoraMethod implements AdapterMethod {
     }
 
     @Override
-    public List<StepHook> stepHooks(InjectedAdapter adapter) {
+    public List<StepHook> stepHooks(AdaptedModel adapter) {
         Map<String, SoraLayer> layers = new LinkedHashMap<>();
         adapter.layers().forEach((module, layer) -> layers.put(module, (SoraLayer) layer));
         return List.of(new SoraProximalStep(layers, ((SoraConfig) adapter.config()).xi()));

@@ -24,12 +24,12 @@ import java.util.Optional;
  * The adapters put into one model: their layers by module path, trainable parameters, merge/unmerge, saving, and
  * export to a plain PEFT LoRA folder.
  */
-public final class InjectedAdapter {
+public final class AdaptedModel {
     private final Block model;
     private final AdapterConfig config;
     private final Map<String, AdapterLayer> layers;
 
-    InjectedAdapter(Block model, AdapterConfig config, Map<String, AdapterLayer> layers) {
+    AdaptedModel(Block model, AdapterConfig config, Map<String, AdapterLayer> layers) {
         this.model = model;
         this.config = config;
         this.layers = Collections.unmodifiableMap(new LinkedHashMap<>(layers));
