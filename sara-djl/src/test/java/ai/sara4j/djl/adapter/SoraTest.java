@@ -22,7 +22,6 @@ import ai.sara4j.djl.train.StepHook;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,16 +90,14 @@ class SoraTest {
                 () -> sora.configure(withExtra(defaults, Map.of("lambda", "1"))));
         assertTrue(unknown.getMessage().contains("'lambda'"), unknown.getMessage());
         IllegalArgumentException threshold = assertThrows(IllegalArgumentException.class, () -> sora.configure(
-                new AdapterOptions(QV, Optional.empty(), Optional.empty(), Optional.of(0.1), Map.of(),
-                        Optional.empty(), Optional.empty(), Optional.empty(), 1, Map.of())));
+                AdapterOptions.builder(QV).threshold(0.1).seed(1).build()));
         assertTrue(threshold.getMessage().contains("'threshold'"), threshold.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> sora.configure(withExtra(defaults, Map.of("xi_schedule", "linear"))));
     }
 
     private static AdapterOptions withExtra(AdapterOptions o, Map<String, String> extra) {
-        return new AdapterOptions(o.targets(), o.r(), o.alpha(), o.threshold(), o.ranks(), o.heads(), o.dropout(),
-                o.init(), o.seed(), extra);
+        return o.toBuilder().extra(extra).build();
     }
 
     /**

@@ -1,6 +1,7 @@
 package ai.sara4j.djl.adapter.sora;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * SoRA's sparsifying scheduler: the sparsity strength ξ of the proximal step, constant or stepped through
@@ -45,9 +46,17 @@ public record XiSchedule(Kind kind, double start, double end, int stages, long s
         }
     }
 
+    /**
+     * Checks the schedule.
+     *
+     * @throws IllegalArgumentException naming the option ({@code xi}, {@code xi_max}, {@code xi_stages},
+     *     {@code xi_stage_steps}) that is out of range
+     */
     public XiSchedule {
-        if (!(start >= 0) || !(end >= 0)) {
-            throw new IllegalArgumentException("SoRA xi must be >= 0, got xi=" + start + ", xi_max=" + end);
+        Objects.requireNonNull(kind, "kind");
+        if (!(Double.isFinite(start) && start >= 0) || !(Double.isFinite(end) && end >= 0)) {
+            throw new IllegalArgumentException("SoRA xi and xi_max must be finite numbers >= 0, got xi=" + start
+                    + ", xi_max=" + end);
         }
         if (kind != Kind.CONSTANT) {
             if (stages < 1 || stageSteps < 1) {
