@@ -174,9 +174,10 @@ public final class SoraConfig implements AdapterConfig {
 
     static SoraConfig fromPeft(PeftConfig file) {
         ObjectNode ext = file.extension().orElseThrow();
-        XiSchedule xi = new XiSchedule(XiSchedule.Kind.parse(ext.path(XI_SCHEDULE).asText("none")),
-                ext.path(XI).asDouble(DEFAULT_XI), ext.path(XI_MAX).asDouble(ext.path(XI).asDouble(DEFAULT_XI)),
-                ext.path(XI_STAGES).asInt(1), ext.path(XI_STAGE_STEPS).asLong(1));
+        double xiStart = ext.path(XI).asDouble(DEFAULT_XI);
+        XiSchedule xi = XiSchedule.builder(XiSchedule.Kind.parse(ext.path(XI_SCHEDULE).asText("none"))).from(xiStart)
+                .to(ext.path(XI_MAX).asDouble(xiStart)).stages(ext.path(XI_STAGES).asInt(1))
+                .stageSteps(ext.path(XI_STAGE_STEPS).asLong(1)).build();
         return builder(file.targetModules()).r(file.r()).alpha(file.loraAlpha()).dropout(file.loraDropout()).xi(xi)
                 .seed(ext.path("seed").asLong(DEFAULT_SEED)).build();
     }
@@ -203,8 +204,8 @@ public final class SoraConfig implements AdapterConfig {
                     + " needs the method options xi_max, xi_stages and xi_stage_steps");
         }
         XiSchedule xi = kind == XiSchedule.Kind.CONSTANT ? XiSchedule.constant(start)
-                : new XiSchedule(kind, start, o.extraDouble(XI_MAX, start), o.extraInt(XI_STAGES, 1),
-                        o.extraInt(XI_STAGE_STEPS, 1));
+                : XiSchedule.builder(kind).from(start).to(o.extraDouble(XI_MAX, start))
+                        .stages(o.extraInt(XI_STAGES, 1)).stageSteps(o.extraInt(XI_STAGE_STEPS, 1)).build();
         Builder b = builder(o.targets()).xi(xi).seed(o.seed());
         o.r().ifPresent(b::r);
         o.alpha().ifPresent(b::alpha);
