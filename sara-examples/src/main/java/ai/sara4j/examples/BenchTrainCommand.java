@@ -81,6 +81,7 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        adapterChoice.check(seed);
         Device dev = device.device();
         DataType type = dtype == null ? ModelLoader.workingType(dev)
                 : Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT16);

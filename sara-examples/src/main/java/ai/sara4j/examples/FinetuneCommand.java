@@ -100,6 +100,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        adapterChoice.check(seed);
         Device dev = device.device();
         double learningRate = lr != null ? lr : paperLearningRate(adapterChoice.method);
         DataFormat dataFormat = format == null ? DataFormat.detect(data) : DataFormat.parse(format);

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,9 +50,8 @@ class TrainerTest {
             Consumer<StepMetrics> listener) throws IOException {
         try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
                 TrainingRun folder = TrainingRun.open(run)) {
-            AdapterOptions adapterOptions = new AdapterOptions(TargetMatcher.names("q_proj", "v_proj", "down_proj"),
-                    Optional.of(4), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(), Optional.of(0.1),
-                    Optional.empty(), 7, Map.of());
+            AdapterOptions adapterOptions = AdapterOptions.builder(TargetMatcher.names("q_proj", "v_proj", "down_proj"))
+                    .r(4).dropout(0.1).seed(7).build();
             AdaptedModel adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
             TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), EOS, 64).tokenize(data.get(0), data.get(1));
             return new Trainer(lm.model(), adapter, tokens, options, List.of(), EOS).train(folder, resume, listener);
