@@ -258,11 +258,11 @@ public final class Trainer {
     }
 
     /**
-     * Everything that determines the trained result: the options (all but the checkpoint interval), the adapter's
-     * configuration, the data and the caller's {@link Builder#fingerprint} entries.
+     * Everything that determines the trained result: the caller's {@link Builder#fingerprint} entries, the options
+     * (all but the checkpoint interval), the adapter's configuration, the data and the model's configuration.
      */
     private Map<String, String> fingerprint() throws IOException {
-        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>(extraFingerprint); // the caller's names first: most telling
         options.settings().forEach((k, v) -> out.put("options." + k, v));
         RunFingerprint.flattenJson("adapter", adapter.peftConfig().toJson(), out);
         out.put("data.examples", Integer.toString(source.size()));
@@ -270,7 +270,6 @@ public final class Trainer {
         if (adapter.model() instanceof CausalLM lm) {
             out.put("model.config", lm.config().toString());
         }
-        out.putAll(extraFingerprint);
         return out;
     }
 
