@@ -21,7 +21,9 @@ import java.util.List;
  * is stacked ({@link Batchifier#STACK}), moved to the parameters' device, run through {@code block.forward(store,
  * data, true)}, and {@code loss.evaluate(labels, predictions)} is taken. DJL's losses return the mean over the
  * batch, so the summed loss of a micro-batch of n examples is n times that mean and the trainer's mean is over the
- * examples of the whole update.
+ * examples of the whole update. A loss whose {@code evaluate} multiplies by a Java number on the differentiable path
+ * (DJL's {@code L2Loss}) meets DJL's freed-constant problem ({@link Scalars}); {@code SoftmaxCrossEntropyLoss} with
+ * weight 1 does not.
  *
  * <pre>{@code
  * List<Record> examples = ...; // (features, class) pairs
