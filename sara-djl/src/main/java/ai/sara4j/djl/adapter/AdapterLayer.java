@@ -3,6 +3,7 @@ package ai.sara4j.djl.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -12,36 +13,51 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.engine.DifferentiableCast;
 import ai.sara4j.djl.engine.PackedDropout;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
 /**
- * A frozen base {@link Linear} (child {@code base_layer}, as in PEFT) plus an adapter path added to its output:
- * {@code y = base(x) + delta(dropout(x))}.
+ * One adapter's path on one frozen base {@link Linear}: {@code delta(dropout(x))}, added to the base output. The
+ * method classes (LoRA, SARA, …) extend it with their tensors and math; the block that takes the Linear's place in
+ * the model is an {@link AdaptedLinear}, which holds the base as child {@code base_layer} (as in PEFT) and one
+ * {@code AdapterLayer} per named adapter, and adds the active one's path: {@code y = base(x) + delta(dropout(x))}.
  *
  * <p>Precision: adapter parameters are FP32 (FP64 when the base is FP64, for gradient checks) whatever the base
  * dtype; the adapter path casts its input to that dtype and its result back to the base output's dtype, so an FP16
  * base trains FP32 adapters.
  *
  * <p>Subclasses declare their tensors with {@link #tensor} (the names are PEFT-style, relative to the module, and
- * are the names saved in {@code adapter_model.safetensors}) and implement {@link #delta}.
+ * are the names saved in {@code adapter_model.safetensors}) and implement {@link #delta}. Forwarded on its own, the
+ * layer gives base(x) plus its path (the base is a reference here, not a child).
  */
 public abstract class AdapterLayer extends AbstractBlock {
     private final Linear base;
     private final float dropout;
     private final DataType adapterType;
     private final Map<String, Parameter> tensors = new LinkedHashMap<>();
+    private final List<Parameter> trainable = new ArrayList<>();
     private boolean merged;
+    /** W0 as it was before {@link #merge()}, so that {@link #unmerge()} restores it bit for bit; null otherwise. */
+    private NDArray original;
 
+    /**
+     * An adapter on {@code base}.
+     *
+     * @param base the frozen Linear, whose weight must exist
+     * @param dropout dropout probability on the adapter input (0 for none)
+     * @throws IllegalArgumentException when the base has no weight value yet
+     */
     protected AdapterLayer(Linear base, double dropout) {
         Parameter weight = base.getParameters().get("weight");
         if (weight == null || !weight.isInitialized()) {
             throw new IllegalArgumentException("the base Linear must have its weight before an adapter wraps it");
         }
-        this.base = addChildBlock("base_layer", base);
+        this.base = base;
         this.dropout = (float) dropout;
         this.adapterType = baseWeight().getArray().getDataType() == DataType.FLOAT64
                 ? DataType.FLOAT64 : DataType.FLOAT32;
@@ -115,30 +131,70 @@ public abstract class AdapterLayer extends AbstractBlock {
         return merged;
     }
 
-    /** Folds ΔW into the base weight; the forward pass then skips the adapter path. */
+    /**
+     * Folds ΔW into the base weight; the forward pass then skips the adapter path. The weight as it was is kept
+     * (one copy of W0, on its device) so that {@link #unmerge()} restores it exactly: subtracting ΔW again would
+     * leave the rounding of W0 + ΔW in the weight (in FP16 to about 1e-3 relative, in FP32 to about 1e-7).
+     *
+     * @throws IllegalStateException when already merged
+     * @throws UnsupportedOperationException when this method's update depends on the input (Mo-SARA), with the
+     *     reason; the weight is unchanged then
+     */
     public void merge() {
+        merge(true);
+    }
+
+    /** Folds ΔW into the base weight for good, keeping no copy of W0 (what {@code mergeAndUnload} needs). */
+    final void mergeForGood() {
+        if (merged) {
+            closeOriginal();
+        } else {
+            merge(false);
+        }
+    }
+
+    private void merge(boolean keepOriginal) {
         if (merged) {
             throw new IllegalStateException("adapter already merged");
         }
         NDArray weight = baseWeight().getArray();
         try (NDArray delta = deltaWeight();
                 NDArray cast = delta.toType(weight.getDataType(), true)) {
+            original = keepOriginal ? weight.duplicate() : null;
             weight.addi(cast);
         }
         merged = true;
     }
 
-    /** Subtracts ΔW from the base weight again. */
+    /**
+     * Puts the base weight back exactly as it was before {@link #merge()}.
+     *
+     * @throws IllegalStateException when not merged
+     */
     public void unmerge() {
-        if (!merged) {
+        if (!merged || original == null) {
             throw new IllegalStateException("adapter is not merged");
         }
-        NDArray weight = baseWeight().getArray();
-        try (NDArray delta = deltaWeight();
-                NDArray cast = delta.toType(weight.getDataType(), true)) {
-            weight.subi(cast);
-        }
+        baseWeight().getArray().set(new NDIndex(":"), original);
+        closeOriginal();
         merged = false;
+    }
+
+    /**
+     * The base weight W0 without this adapter's update (the kept copy while merged), in the base dtype; for
+     * methods whose ΔW depends on W0 (EDoRA).
+     *
+     * @return W0 (out×in); not a copy: do not close or change it
+     */
+    protected final NDArray unmergedWeight() {
+        return original != null ? original : baseWeight().getArray();
+    }
+
+    private void closeOriginal() {
+        if (original != null) {
+            original.close();
+            original = null;
+        }
     }
 
     /**
@@ -151,7 +207,21 @@ public abstract class AdapterLayer extends AbstractBlock {
         p.freeze(!trainable);
         addParameter(p);
         tensors.put(name, p);
+        if (trainable) {
+            this.trainable.add(p);
+        }
         return p;
+    }
+
+    /** Lets the tensors declared trainable get gradients, or freezes them (an adapter that is not the active one). */
+    final void setTrainable(boolean on) {
+        trainable.forEach(p -> p.freeze(!on));
+    }
+
+    /** Frees this adapter's tensors and the kept W0; the layer is unusable afterwards. */
+    final void discard() {
+        closeOriginal();
+        clear();
     }
 
     /** The manager adapter tensors live on: the base weight's, so they share its device and lifetime. */
@@ -227,17 +297,24 @@ public abstract class AdapterLayer extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
             PairList<String, Object> params) {
         NDList out = base.forward(store, inputs, training, params);
+        return new NDList(addTo(store, inputs.singletonOrThrow(), out.singletonOrThrow(), training));
+    }
+
+    /**
+     * {@code y + delta(dropout(input))}: this adapter's path added to the base output {@code y} = base(input); just
+     * {@code y} while merged.
+     */
+    final NDArray addTo(ParameterStore store, NDArray input, NDArray y, boolean training) {
         if (merged) {
-            return out;
+            return y;
         }
-        NDArray y = out.singletonOrThrow();
-        NDArray x = DifferentiableCast.to(inputs.singletonOrThrow(), adapterType);
+        NDArray x = DifferentiableCast.to(input, adapterType);
         boolean dropped = dropout > 0 && training;
         if (dropped) {
             x = PackedDropout.apply(x, dropout);
         }
         NDArray update = delta(store, x, dropped ? null : y, training);
-        return new NDList(y.add(DifferentiableCast.to(update, y.getDataType())));
+        return y.add(DifferentiableCast.to(update, y.getDataType()));
     }
 
     @Override
@@ -247,6 +324,6 @@ public abstract class AdapterLayer extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        // The base weight exists (checked in the constructor) and adapter tensors have values.
+        // no children: the base weight exists (checked in the constructor) and adapter tensors have values
     }
 }
