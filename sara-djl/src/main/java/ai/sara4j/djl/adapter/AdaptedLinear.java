@@ -146,6 +146,19 @@ public final class AdaptedLinear extends AbstractBlock {
         return NDArrays.concat(parts, 0).get(new NDIndex("{}", rows.inverse()));
     }
 
+    /**
+     * Whether the block has been through {@code initialize} (the first training forward pass does it). Its
+     * parameters always have values (the base's are required by the adapters, theirs are given at creation), so
+     * this skips DJL's default walk over every parameter below the block, which a training forward pass would
+     * otherwise repeat on every call.
+     *
+     * @return true once input shapes are known
+     */
+    @Override
+    public boolean isInitialized() {
+        return inputShapes != null;
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return base.getOutputShapes(inputShapes);

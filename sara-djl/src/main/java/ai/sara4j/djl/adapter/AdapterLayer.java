@@ -63,7 +63,14 @@ public abstract class AdapterLayer extends AbstractBlock {
                 ? DataType.FLOAT64 : DataType.FLOAT32;
     }
 
-    /** The adapter path: {@code x} (…, in) already dropped out and in {@link #adapterType()}; returns (…, out). */
+    /**
+     * The adapter path.
+     *
+     * @param store the forward pass's parameter store
+     * @param x (…, in), already dropped out and in {@link #adapterType()}
+     * @param training whether gradients are recorded
+     * @return the update (…, out), adapter dtype
+     */
     protected abstract NDArray delta(ParameterStore store, NDArray x, boolean training);
 
     /**
@@ -71,17 +78,29 @@ public abstract class AdapterLayer extends AbstractBlock {
      * dtype) when {@code x} is the layer's own input, null when dropout changed it. DoRA-shaped adapters, which need
      * x·W0ᵀ of their input, override this to reuse it as PEFT does; the others implement {@link #delta(ParameterStore,
      * NDArray, boolean)}.
+     *
+     * @param store the forward pass's parameter store
+     * @param x (…, in), already dropped out and in {@link #adapterType()}
+     * @param baseOutput base(x) or null
+     * @param training whether gradients are recorded
+     * @return the update (…, out), adapter dtype
      */
     protected NDArray delta(ParameterStore store, NDArray x, NDArray baseOutput, boolean training) {
         return delta(store, x, training);
     }
 
-    /** The rank of the update (k for SARA and Mo-SARA, r for LoRA). */
+    /**
+     * The rank of the update.
+     *
+     * @return k for SARA and Mo-SARA, r for LoRA
+     */
     public abstract int rank();
 
     /**
      * ΔW (out×in, adapter dtype) such that the adapter path equals {@code x·ΔWᵀ}; adapters whose update depends
      * on the input throw {@link UnsupportedOperationException} explaining why they cannot be merged.
+     *
+     * @return a new array the caller closes
      */
     public abstract NDArray deltaWeight();
 
@@ -89,44 +108,72 @@ public abstract class AdapterLayer extends AbstractBlock {
      * The update as a PEFT LoRA pair with scaling 1: {@code [lora_A (r×in), lora_B (out×r)]} with
      * ΔW = lora_B·lora_A (for a DoRA-shaped adapter, see {@link #peftMagnitude()}, the direction update
      * W0 + lora_B·lora_A instead); unsupported where {@link #deltaWeight} is.
+     *
+     * @return new arrays the caller closes
      */
     public abstract NDList asLora();
 
     /**
      * The DoRA magnitude vector (out) when this adapter is a PEFT DoRA adapter with the {@link #asLora()} pair as
      * its low-rank direction update (EDoRA); empty for plain LoRA-shaped updates.
+     *
+     * @return a new array the caller closes, or empty
      */
     public Optional<NDArray> peftMagnitude() {
         return Optional.empty();
     }
 
-    /** The wrapped frozen layer. */
+    /**
+     * The frozen base layer.
+     *
+     * @return the Linear this adapter adds to
+     */
     public Linear base() {
         return base;
     }
 
-    /** The base layer's weight parameter (out×in). */
+    /**
+     * The base layer's weight.
+     *
+     * @return its parameter (out×in)
+     */
     public Parameter baseWeight() {
         return base.getParameters().get("weight");
     }
 
-    /** The dtype of the adapter parameters. */
+    /**
+     * The dtype of the adapter parameters.
+     *
+     * @return FLOAT32, or FLOAT64 for an FP64 base
+     */
     public DataType adapterType() {
         return adapterType;
     }
 
-    /** Adapter tensors by their module-relative name (trainable and frozen), in declaration order. */
+    /**
+     * Adapter tensors by their module-relative name (trainable and frozen), in declaration order.
+     *
+     * @return an unmodifiable view
+     */
     public Map<String, Parameter> tensors() {
         return Collections.unmodifiableMap(tensors);
     }
 
-    /** Number of trainable scalars in this adapter. */
+    /**
+     * The number of scalars of this adapter that require gradients (0 while it is not the active adapter).
+     *
+     * @return the count
+     */
     public long trainableCount() {
         return tensors.values().stream().filter(Parameter::requiresGradient).mapToLong(p -> p.getArray().size())
                 .sum();
     }
 
-    /** Whether ΔW is currently folded into the base weight. */
+    /**
+     * Whether ΔW is currently folded into the base weight.
+     *
+     * @return true while merged
+     */
     public boolean isMerged() {
         return merged;
     }
@@ -200,6 +247,11 @@ public abstract class AdapterLayer extends AbstractBlock {
     /**
      * Declares an adapter tensor with its initial value (already in {@link #adapterType()}); frozen tensors are
      * saved with the adapter but get no gradient.
+     *
+     * @param name the PEFT-style name, saved in the adapter file
+     * @param value the initial value
+     * @param trainable whether the tensor trains (while its adapter is active)
+     * @return the parameter
      */
     protected final Parameter tensor(String name, NDArray value, boolean trainable) {
         Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optArray(value)
@@ -224,17 +276,32 @@ public abstract class AdapterLayer extends AbstractBlock {
         clear();
     }
 
-    /** The manager adapter tensors live on: the base weight's, so they share its device and lifetime. */
+    /**
+     * The manager adapter tensors live on: the base weight's, so they share its device and lifetime.
+     *
+     * @return the base weight's manager
+     */
     protected final NDManager manager() {
         return baseWeight().getArray().getManager();
     }
 
-    /** (out, in) of the base weight. */
+    /**
+     * The base weight's shape.
+     *
+     * @return (out, in)
+     */
     protected final long[] baseShape() {
         return baseWeight().getArray().getShape().getShape();
     }
 
-    /** Uniform(−bound, bound) values from {@code random}, as PyTorch's kaiming_uniform_(a=√5) with bound 1/√fanIn. */
+    /**
+     * Uniform(−bound, bound) values from {@code random}, as PyTorch's kaiming_uniform_(a=√5) with bound 1/√fanIn.
+     *
+     * @param random the source
+     * @param fanIn the fan-in of the bound
+     * @param shape the shape
+     * @return an adapter-dtype array
+     */
     protected final NDArray kaimingUniform(Random random, long fanIn, long... shape) {
         double bound = 1.0 / Math.sqrt(fanIn);
         double[] values = new double[Math.toIntExact(new Shape(shape).size())];
@@ -244,7 +311,14 @@ public abstract class AdapterLayer extends AbstractBlock {
         return fromDoubles(values, shape);
     }
 
-    /** Normal(0, std²) values from {@code random}, as PyTorch's normal_ (SoRA's gate, EDoRA's R). */
+    /**
+     * Normal(0, std²) values from {@code random}, as PyTorch's normal_ (SoRA's gate, EDoRA's R).
+     *
+     * @param random the source
+     * @param std the standard deviation
+     * @param shape the shape
+     * @return an adapter-dtype array
+     */
     protected final NDArray normal(Random random, double std, long... shape) {
         double[] values = new double[Math.toIntExact(new Shape(shape).size())];
         for (int i = 0; i < values.length; i++) {
@@ -253,7 +327,12 @@ public abstract class AdapterLayer extends AbstractBlock {
         return fromDoubles(values, shape);
     }
 
-    /** Zeros of the adapter dtype. */
+    /**
+     * Zeros of the adapter dtype.
+     *
+     * @param shape the shape
+     * @return the array
+     */
     protected final NDArray zeros(long... shape) {
         return manager().zeros(new Shape(shape), adapterType);
     }
@@ -262,6 +341,9 @@ public abstract class AdapterLayer extends AbstractBlock {
      * A copy of {@code value} in the adapter dtype, owned by the adapter's manager. The copy is made through
      * {@code duplicate()} (a clone): results of TorchScript modules such as the engine SVD are inference tensors,
      * which autograd refuses to use or update in place.
+     *
+     * @param value the array to copy
+     * @return the copy
      */
     protected final NDArray adopt(NDArray value) {
         NDArray copy;
@@ -288,7 +370,15 @@ public abstract class AdapterLayer extends AbstractBlock {
         return out;
     }
 
-    /** The value of a declared tensor for this forward pass. */
+    /**
+     * The value of a declared tensor for this forward pass.
+     *
+     * @param store the forward pass's parameter store
+     * @param p the tensor
+     * @param like an array on the device wanted
+     * @param training whether gradients are recorded
+     * @return the value
+     */
     protected final NDArray value(ParameterStore store, Parameter p, NDArray like, boolean training) {
         return store.getValue(p, like.getDevice(), training);
     }

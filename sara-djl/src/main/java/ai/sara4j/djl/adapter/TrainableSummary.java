@@ -19,7 +19,11 @@ public record TrainableSummary(long trainable, long total) {
         return total == 0 ? 0 : 100.0 * trainable / total;
     }
 
-    /** PEFT's wording: {@code trainable params: 1,024 || all params: 656,384 || trainable%: 0.1560}. */
+    /**
+     * PEFT's wording, e.g. {@code trainable params: 352 || all params: 967 || trainable%: 36.4012}.
+     *
+     * @return the line PEFT's {@code print_trainable_parameters} prints
+     */
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f", trainable,

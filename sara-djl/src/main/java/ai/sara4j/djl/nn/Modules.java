@@ -31,7 +31,12 @@ import java.util.Map;
 public final class Modules {
     private Modules() {}
 
-    /** Every block below {@code root} (root excluded) by dotted path, parents before children. */
+    /**
+     * Every block below {@code root} (root excluded) by dotted path, parents before children.
+     *
+     * @param root the tree
+     * @return block by path
+     */
     public static Map<String, Block> named(Block root) {
         Map<String, Block> out = new LinkedHashMap<>();
         collect(root, "", out);

@@ -108,7 +108,11 @@ public final class EdoraLayer extends AdapterLayer {
         return squared.maximum(Scalars.like(squared, 0)).sqrt();
     }
 
-    /** The current row norms ‖W0 + s·B·R·A‖ of this layer (out), by the expansion. */
+    /**
+     * The current row norms ‖W0 + s·B·R·A‖ of this layer, by the expansion.
+     *
+     * @return a new array (out) the caller closes
+     */
     public NDArray rowNorm() {
         try (NDScope scope = new NDScope()) {
             NDArray norm = rowNorm(baseW0(), a.getArray(), b.getArray(), latent.getArray());
@@ -130,6 +134,8 @@ public final class EdoraLayer extends AdapterLayer {
     /**
      * W' − W0, formed directly: V = W0 + s·B·R·A, W' = (m/‖V‖_row) ⊙ V, with W0 the unmerged base weight (the copy
      * kept while merged).
+     *
+     * @return a new array the caller closes
      */
     @Override
     public NDArray deltaWeight() {
