@@ -178,7 +178,9 @@ public final class Trainer {
                 for (List<Integer> microBatch : microBatches) {
                     targets += source.countedTargets(microBatch);
                 }
-                MicroBatchLoss pass = accumulate(microBatches, scaler.scale() / Math.max(1, targets), manager, store);
+                double lossFactor = scaler.scale() / Math.max(1, targets);
+                MicroBatchLoss pass = step == firstStep ? firstPass(microBatches, lossFactor, manager, store)
+                        : accumulate(microBatches, lossFactor, manager, store);
                 loss = pass.lossSum() / Math.max(1, targets);
                 if (scaler.enabled()) {
                     GradientClipping.scale(parameters.values(), 1 / scaler.scale());
@@ -199,9 +201,6 @@ public final class Trainer {
                 }
                 GradientClipping.zero(parameters.values());
                 step++;
-                if (step == firstStep + 1) {
-                    afterFirstUpdate();
-                }
                 tokens += pass.tokens();
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 Map<String, Number> hookMetrics = new LinkedHashMap<>();
@@ -252,9 +251,28 @@ public final class Trainer {
         return new MicroBatchLoss(lossSum, tokens);
     }
 
-    /** Runs once per {@link #train} call, after its first update. */
-    private void afterFirstUpdate() {
-        LOG.debug("first update applied to {} adapted modules", adapter.layers().size());
+    /**
+     * The first update's micro-batches, checking that the forward pass reached every adapted module: an adapter
+     * that is never called would train nothing. When no adapter at all is reached, backward fails first (libtorch's
+     * "does not require grad"); the error then names the unreached module, with libtorch's message suppressed in it.
+     */
+    private MicroBatchLoss firstPass(List<List<Integer>> microBatches, double lossFactor, NDManager manager,
+            ParameterStore store) {
+        adapter.resetReached();
+        MicroBatchLoss pass;
+        try {
+            pass = accumulate(microBatches, lossFactor, manager, store);
+        } catch (RuntimeException e) {
+            try {
+                adapter.requireAllReached();
+            } catch (IllegalStateException unreached) {
+                unreached.addSuppressed(e);
+                throw unreached;
+            }
+            throw e;
+        }
+        adapter.requireAllReached();
+        return pass;
     }
 
     /**

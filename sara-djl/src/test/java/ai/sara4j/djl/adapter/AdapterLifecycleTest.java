@@ -86,7 +86,7 @@ class AdapterLifecycleTest {
             AdaptedModel adapter = Adapters.inject(model, LoraConfig.of(TargetMatcher.regex(".*\\.0\\..*q_proj"), 2, 2));
             assertEquals(java.util.List.of("model.layers.0.self_attn.q_proj"),
                     java.util.List.copyOf(adapter.layers().keySet()));
-            assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdapterLayer);
+            assertTrue(Modules.get(model, "model.layers.0.self_attn.q_proj") instanceof AdaptedLinear);
             long trainable = model.getParameters().values().stream().filter(Parameter::requiresGradient).count();
             assertEquals(2, trainable);
             assertThrows(IllegalStateException.class, () -> Adapters.inject(model, LoraConfig.of(QV, 2, 2)));

@@ -42,8 +42,6 @@ public final class EdoraLayer extends AdapterLayer {
     private final Parameter b;
     private final Parameter latent;
     private final Parameter magnitude;
-    /** The row norms n the merge used, to undo it (W0 cannot be recovered from W' without them). */
-    private NDArray mergedNorm;
 
     EdoraLayer(Linear base, int r, double scaling, double initSigma, double dropout, LayerInit init) {
         super(base, dropout);
@@ -110,7 +108,11 @@ public final class EdoraLayer extends AdapterLayer {
         return squared.maximum(Scalars.like(squared, 0)).sqrt();
     }
 
-    /** The current row norms ‖W0 + s·B·R·A‖ of this layer (out), by the expansion. */
+    /**
+     * The current row norms ‖W0 + s·B·R·A‖ of this layer, by the expansion.
+     *
+     * @return a new array (out) the caller closes
+     */
     public NDArray rowNorm() {
         try (NDScope scope = new NDScope()) {
             NDArray norm = rowNorm(baseW0(), a.getArray(), b.getArray(), latent.getArray());
@@ -130,38 +132,22 @@ public final class EdoraLayer extends AdapterLayer {
     }
 
     /**
-     * W' − W0, formed directly: V = W0 + s·B·R·A, W' = (m/‖V‖_row) ⊙ V. While merged the base weight holds W', and
-     * W0 = W' ⊙ (n/m) − s·B·R·A with the norms n kept by {@link #merge()}.
+     * W' − W0, formed directly: V = W0 + s·B·R·A, W' = (m/‖V‖_row) ⊙ V, with W0 the unmerged base weight (the copy
+     * kept while merged).
+     *
+     * @return a new array the caller closes
      */
     @Override
     public NDArray deltaWeight() {
         try (NDScope scope = new NDScope()) {
-            NDArray held = baseW0();
+            NDArray w0 = baseW0();
             NDArray lowRank = b.getArray().matMul(latent.getArray()).matMul(a.getArray()).mul(scaling);
             NDArray m = magnitude.getArray().expandDims(1);
-            NDArray delta;
-            if (isMerged()) {
-                delta = held.sub(held.mul(mergedNorm.expandDims(1)).div(m).sub(lowRank));
-            } else {
-                NDArray direction = held.add(lowRank);
-                delta = direction.mul(m.div(direction.norm(new int[] {1}, true))).sub(held);
-            }
+            NDArray direction = w0.add(lowRank);
+            NDArray delta = direction.mul(m.div(direction.norm(new int[] {1}, true))).sub(w0);
             NDScope.unregister(delta);
             return delta;
         }
-    }
-
-    @Override
-    public void merge() {
-        mergedNorm = rowNorm();
-        super.merge();
-    }
-
-    @Override
-    public void unmerge() {
-        super.unmerge();
-        mergedNorm.close();
-        mergedNorm = null;
     }
 
     /** {@code [A, s·B·R]}: the DoRA direction update with scaling 1. */
@@ -176,6 +162,6 @@ public final class EdoraLayer extends AdapterLayer {
     }
 
     private NDArray baseW0() {
-        return baseWeight().getArray().toType(adapterType(), true);
+        return unmergedWeight().toType(adapterType(), true);
     }
 }
