@@ -28,7 +28,7 @@ class AdapterCommandsTest {
     private static final String PROMPT = "Once upon a time, there was a little dog named Max.";
 
     /** Copies a fixture adapter folder of sara-djl's test resources (jar or folder) into {@code dir}. */
-    private static Path fixture(String name, Path dir) throws IOException {
+    static Path fixture(String name, Path dir) throws IOException {
         Path folder = Files.createDirectories(dir.resolve(name));
         for (String file : new String[] {"adapter_config.json", "adapter_model.safetensors", "expected.safetensors"}) {
             try (InputStream in = AdapterCommandsTest.class.getResourceAsStream("/fixtures/adapters/" + name + "/" + file)) {
