@@ -32,6 +32,7 @@ import ai.sara4j.djl.nn.Modules;
 import ai.sara4j.examples.library.AnyDjlModel;
 import ai.sara4j.examples.library.FineTune;
 import ai.sara4j.examples.library.NamedAdapters;
+import ai.sara4j.examples.library.QuickStart;
 import ai.sara4j.examples.library.UseAdapter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -101,39 +102,57 @@ class LibraryWalkthroughTest {
     }
 
     /**
-     * Every Java block of docs/library.md names a region ({@code ```java walkthrough:NAME}) and equals it; every
-     * region is shown. A failure prints the region as it is now, to paste into the page.
+     * Every Java block of docs/library.md names a region ({@code ```java walkthrough:NAME}) and equals it, and every
+     * region is shown there; the README and the user guide quote the quick start (and the user guide the custom
+     * block's training) the same way. A failure prints the region as it is now, to paste into the page.
      */
     @Test
-    void everyJavaBlockOfThePageIsTheCurrentExampleSource() throws IOException {
+    void everyQuotedBlockIsTheCurrentExampleSource() throws IOException {
         Map<String, String> regions = sourceRegions();
         assertTrue(regions.size() >= 10, "regions found: " + regions.keySet());
-        List<String> doc = Files.readAllLines(DOC, StandardCharsets.UTF_8);
+        List<String> shown = checkQuotes(DOC, regions, true);
+        List<String> missing = regions.keySet().stream().filter(r -> !shown.contains(r)).toList();
+        assertEquals(List.of(), missing, "regions of the examples that docs/library.md does not show");
+        assertEquals(List.of("quick-start"), checkQuotes(MODULE.resolveSibling("README.md"), regions, false));
+        assertEquals(List.of("quick-start", "any-trainer"),
+                checkQuotes(DOC.resolveSibling("user-guide.md"), regions, false));
+    }
+
+    /**
+     * Checks each Java block of {@code doc} tagged {@code walkthrough:NAME} against the region NAME.
+     *
+     * @param allTagged whether a Java block without a tag is an error
+     * @return the regions shown, in page order
+     */
+    private static List<String> checkQuotes(Path doc, Map<String, String> regions, boolean allTagged)
+            throws IOException {
+        String page = MODULE.getParent().relativize(doc).toString();
+        List<String> lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
         List<String> shown = new ArrayList<>();
-        for (int i = 0; i < doc.size(); i++) {
-            Matcher fence = JAVA_FENCE.matcher(doc.get(i));
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher fence = JAVA_FENCE.matcher(lines.get(i));
             if (!fence.matches()) {
                 continue;
             }
             String name = fence.group(1);
-            if (name == null) {
-                fail("docs/library.md:" + (i + 1) + ": a Java block without 'walkthrough:NAME' (every Java block "
-                        + "is quoted from an example class)");
-            }
             int end = i + 1;
-            while (end < doc.size() && !doc.get(end).equals("```")) {
+            while (end < lines.size() && !lines.get(end).equals("```")) {
                 end++;
             }
-            String block = String.join("\n", doc.subList(i + 1, end));
-            assertTrue(regions.containsKey(name), "docs/library.md:" + (i + 1) + ": no region '" + name
-                    + "' in the examples " + regions.keySet());
-            assertEquals(regions.get(name), block, "docs/library.md:" + (i + 1) + ": block '" + name
-                    + "' differs from its example source; the source region now reads:\n" + regions.get(name));
-            shown.add(name);
+            if (name != null) {
+                String block = String.join("\n", lines.subList(i + 1, end));
+                assertTrue(regions.containsKey(name), page + ":" + (i + 1) + ": no region '" + name
+                        + "' in the examples " + regions.keySet());
+                assertEquals(regions.get(name), block, page + ":" + (i + 1) + ": block '" + name
+                        + "' differs from its example source; the source region now reads:\n" + regions.get(name));
+                shown.add(name);
+            } else if (allTagged) {
+                fail(page + ":" + (i + 1) + ": a Java block without 'walkthrough:NAME' (every Java block is quoted "
+                        + "from an example class)");
+            }
             i = end;
         }
-        List<String> missing = regions.keySet().stream().filter(r -> !shown.contains(r)).toList();
-        assertEquals(List.of(), missing, "regions of the examples that docs/library.md does not show");
+        return shown;
     }
 
     /**
@@ -214,6 +233,26 @@ class LibraryWalkthroughTest {
             }
             assertEquals(List.of(ours, secondText, baseText), rows);
             assertEquals(3, new HashSet<>(rows).size(), "three different texts: " + rows);
+        }
+    }
+
+    /**
+     * The quick start with the paper's recipe on 16 E2E lines (3 epochs of one batch): the saved adapter loads and is
+     * trained: its logits differ from those of the same adapter freshly injected (same config, same seed).
+     */
+    @Test
+    void quickStart(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.tinyStories();
+        Path data = tmp.resolve("e2e16.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt"), StandardCharsets.UTF_8)
+                .subList(0, 16));
+        Path adapter = tmp.resolve("adapter");
+        QuickStart.fineTune(model, data, adapter);
+        try (LanguageModel trained = LanguageModel.load(model); LanguageModel initial = LanguageModel.load(model)) {
+            AdaptedModel loaded = Adapters.load(trained.model(), adapter);
+            Adapters.inject(initial.model(), loaded.config());
+            assertFalse(Arrays.equals(initial.logits(UseAdapter.PROMPT).logits(),
+                    trained.logits(UseAdapter.PROMPT).logits()), "training moved the adapter");
         }
     }
 
