@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
@@ -81,6 +82,14 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        NumericOptions.atLeast("--batch-size", batchSize, 1);
+        NumericOptions.atLeast("--seq-len", seqLen, 2);
+        NumericOptions.atLeast("--steps", steps, 1);
+        NumericOptions.atLeast("--warmup-steps", warmupSteps, 0);
+        if (profile != null) {
+            OutputFolder.of("profile", "./sara bench train").withOption("--profile").withInput("--model", source.model)
+                    .checkFile(profile);
+        }
         Device dev = device.device();
         DataType type = dtype == null ? ModelLoader.workingType(dev)
                 : Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT16);
@@ -174,7 +183,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     private static double median(List<Double> values) {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (sorted.length == 0) {
-            throw new IllegalArgumentException("--steps must be >= 1");
+            throw new IllegalStateException("no timed step reported its speed");
         }
         return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
