@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class EngineSingularValuesTest {
 
     @Test
-    void float64MatchesReferenceAndFloat32Within1e4() throws Exception {
+    void float64MatchesReferenceAndFloat32WithinItsPrecision() throws Exception {
         RankFixture fixture = RankFixture.load();
         try (Checkpoint model = Checkpoint.open(SharedData.tinyStories())) {
             RankPlanner planner = RankPlanner.of(model, TargetMatcher.names(fixture.targets()));
@@ -33,7 +33,10 @@ class EngineSingularValuesTest {
                 for (int i = 0; i < ref.length; i++) {
                     assertEquals(ref[i], exact.get(m.name())[i], 1e-10 * ref[0], m.name() + " σ" + i);
                     assertEquals(ref[i], gram.get(m.name())[i], 1e-7 * ref[0], m.name() + " gram σ" + i);
-                    assertEquals(ref[i], single.get(m.name())[i], 1e-4 * ref[i], m.name() + " fp32 σ" + i);
+                    // float32's backward error is a few ulps of the largest singular value, so the small ones are
+                    // accurate to that absolute level only (and it varies with the threads LAPACK gets)
+                    assertEquals(ref[i], single.get(m.name())[i], 1e-4 * ref[i] + 2e-6 * ref[0],
+                            m.name() + " fp32 σ" + i);
                 }
             }
         }
