@@ -82,10 +82,27 @@ final class AdapterChoice {
             ranks = match.plan().ranks();
             threshold = match.threshold();
         }
-        AdapterOptions options = new AdapterOptions(matcher, Optional.ofNullable(r), Optional.ofNullable(alpha),
-                Optional.ofNullable(threshold), ranks, Optional.ofNullable(heads), Optional.ofNullable(dropout),
-                Optional.ofNullable(init), seed, extra);
-        return AdapterMethods.byName(method).configure(options);
+        return AdapterMethods.byName(method).configure(options(matcher, threshold, ranks, seed));
+    }
+
+    /**
+     * Checks every option's value and the method's taking it, before a command does any work (loads a model, opens
+     * its output folder): a value out of range is an error naming the option.
+     */
+    void check(long seed) {
+        Double threshold = rank == null ? null : rank.threshold;
+        AdapterMethods.byName(method).configure(options(targets.matcher(), threshold, Map.of(), seed));
+    }
+
+    private AdapterOptions options(TargetMatcher matcher, Double threshold, Map<String, Integer> ranks, long seed) {
+        AdapterOptions.Builder b = AdapterOptions.builder(matcher).ranks(ranks).seed(seed).extra(extra);
+        Optional.ofNullable(r).ifPresent(b::r);
+        Optional.ofNullable(alpha).ifPresent(b::alpha);
+        Optional.ofNullable(threshold).ifPresent(b::threshold);
+        Optional.ofNullable(heads).ifPresent(b::heads);
+        Optional.ofNullable(dropout).ifPresent(b::dropout);
+        Optional.ofNullable(init).ifPresent(b::init);
+        return b.build();
     }
 
     private BudgetMatcher.Match matchLora(Path model, Device device, TargetMatcher matcher, int loraR)

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
-import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
@@ -13,10 +12,8 @@ import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.model.ModelLoader;
 import ai.sara4j.djl.model.ModelPresets;
-import ai.sara4j.djl.train.StepMetrics;
 import ai.sara4j.djl.train.Trainer;
 import ai.sara4j.djl.train.TrainingOptions;
-import ai.sara4j.djl.train.TrainingRun;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import ai.sara4j.djl.train.data.TrainingExample;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -82,10 +79,7 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        NumericOptions.atLeast("--batch-size", batchSize, 1);
-        NumericOptions.atLeast("--seq-len", seqLen, 2);
-        NumericOptions.atLeast("--steps", steps, 1);
-        NumericOptions.atLeast("--warmup-steps", warmupSteps, 0);
+        adapterChoice.check(seed);
         if (profile != null) {
             OutputFolder.of("profile", "./sara bench train").withOption("--profile").withInput("--model", source.model)
                     .checkFile(profile);
@@ -93,7 +87,18 @@ final class BenchTrainCommand implements Callable<Integer> {
         Device dev = device.device();
         DataType type = dtype == null ? ModelLoader.workingType(dev)
                 : Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT16);
-        Path runFolder = Files.createTempDirectory("sara-bench-train");
+        if (steps < 1 || warmupSteps < 0 || seqLen < 2) {
+            throw new IllegalArgumentException("need --steps >= 1, --warmup-steps >= 0 and --seq-len >= 2, got "
+                    + steps + ", " + warmupSteps + " and " + seqLen);
+        }
+        TrainingOptions options;
+        try {
+            options = TrainingOptions.builder().learningRate(1e-4).batchSize(batchSize).warmupSteps(0)
+                    .maxSteps(warmupSteps + steps).seed(seed).build();
+        } catch (TrainingOptions.InvalidOptionException e) {
+            throw new IllegalArgumentException((e.option().equals("batchSize") ? "--batch-size " : e.option() + " ")
+                    + e.problem(), e);
+        }
         try (NDManager manager = NDManager.newBaseManager(dev)) {
             CausalLM model = source.model != null ? ModelLoader.load(source.model, manager, type)
                     : ModelLoader.random(ModelPresets.get(source.shape), manager, type, seed);
@@ -102,25 +107,21 @@ final class BenchTrainCommand implements Callable<Integer> {
             AdaptedModel adapter = Adapters.inject(model, config);
             double initSeconds = (System.nanoTime() - initStart) / 1e9;
             TokenizedDataset data = randomTokens(model.config().vocabSize());
-            TrainingOptions options = TrainingOptions.defaults(1e-4).withBatch(batchSize, 1).withWarmup(0)
-                    .withMaxSteps(warmupSteps + steps).withSeed(seed);
             List<Double> stepMs = new ArrayList<>();
             long[] rssAfterWarmup = {0};
-            try (TrainingRun run = TrainingRun.open(runFolder)) {
-                new Trainer(model, adapter, data, options, List.of(), 0).train(run, false, (StepMetrics m) -> {
-                    if (m.step() == warmupSteps) {
-                        rssAfterWarmup[0] = procStatus("VmRSS");
-                        if (profile != null) {
-                            JniUtils.startProfile(false, true, false);
-                        }
-                    } else if (m.step() > warmupSteps) {
-                        stepMs.add(1000.0 * batchSize * seqLen / m.tokensPerSecond());
+            Trainer.builder(adapter).data(data).padTokenId(0).options(options).hooks(List.of()).onStep(m -> {
+                if (m.step() == warmupSteps) {
+                    rssAfterWarmup[0] = procStatus("VmRSS");
+                    if (profile != null) {
+                        JniUtils.startProfile(false, true, false);
                     }
-                    if (profile != null && m.step() == warmupSteps + steps) {
-                        JniUtils.stopProfile(profile.toAbsolutePath().toString());
-                    }
-                });
-            }
+                } else if (m.step() > warmupSteps) {
+                    stepMs.add(1000.0 * batchSize * seqLen / m.tokensPerSecond());
+                }
+                if (profile != null && m.step() == warmupSteps + steps) {
+                    JniUtils.stopProfile(profile.toAbsolutePath().toString());
+                }
+            }).build().train();
             long rssEnd = procStatus("VmRSS"); // before the peak, so peak >= end holds
             double median = median(stepMs);
             ObjectNode out = Json.MAPPER.createObjectNode();
@@ -146,8 +147,6 @@ final class BenchTrainCommand implements Callable<Integer> {
             out.put("rss_after_warmup_bytes", rssAfterWarmup[0]);
             out.put("rss_end_bytes", rssEnd);
             System.out.println(Json.MAPPER.writeValueAsString(out));
-        } finally {
-            AtomicFiles.deleteRecursively(runFolder);
         }
         return 0;
     }
@@ -183,7 +182,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     private static double median(List<Double> values) {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (sorted.length == 0) {
-            throw new IllegalStateException("no timed step reported its speed");
+            throw new IllegalArgumentException("--steps must be >= 1");
         }
         return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;

@@ -111,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
                 "--threshold", Double.toString(threshold), "--targets", ALL_TARGETS, "--lr", "3e-3",
                 "--batch-size", "32", "--max-steps", Integer.toString(saraSteps), "--warmup", "30",
                 "--seed", Long.toString(seed), "--out", saraRun.toString());
-        List<JsonNode> metrics = TrainingRun.open(saraRun).readMetrics();
+        List<JsonNode> metrics = TrainingRun.readMetrics(saraRun);
         System.out.printf(Locale.ROOT, "   training loss %.3f → %.3f over %d updates%n",
                 metrics.get(0).path("loss").asDouble(), metrics.get(metrics.size() - 1).path("loss").asDouble(),
                 metrics.size());

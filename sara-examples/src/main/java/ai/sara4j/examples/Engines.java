@@ -5,28 +5,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import java.util.Locale;
 
-/** Engine set-up shared by the commands: offline defaults and the {@code --device} choice. */
+/** Engine choices shared by the commands: the {@code --device} and dtype options (settings: {@code EngineSettings}). */
 final class Engines {
     private Engines() {}
-
-    /**
-     * DJL must not reach the network unless the user asked it to (for example to fetch a CUDA libtorch):
-     * {@code DJL_OFFLINE=false} in the environment overrides this.
-     */
-    static void applyOfflineDefaults() {
-        setDefault("DJL_OFFLINE", "true");
-        setDefault("OPT_OUT_TRACKING", "true");
-        // Eager execution gains nothing from inter-op threads (measured: no difference in bench train). One was first
-        // pinned against runs that differed and now and then gave NaN; the cause turned out to be constants DJL freed
-        // before backward read them (engine.Scalars, BackwardAfterGcTest), and the pin stayed as the harmless default.
-        setDefault("ai.djl.pytorch.num_interop_threads", "1");
-    }
-
-    private static void setDefault(String name, String value) {
-        if (System.getenv(name) == null && System.getProperty(name) == null) {
-            System.setProperty(name, value);
-        }
-    }
 
     /** Parses a floating-point type given as {@code fp16}, {@code fp32} or {@code fp64}, naming {@code option}. */
     static DataType floatType(String option, String value, DataType... allowed) {

@@ -10,6 +10,7 @@ import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.train.RunFingerprint;
 import ai.sara4j.djl.train.StepMetrics;
 import ai.sara4j.djl.train.Trainer;
 import ai.sara4j.djl.train.TrainingOptions;
@@ -65,7 +66,7 @@ final class FinetuneCommand implements Callable<Integer> {
         @Option(names = "--epochs", description = "Passes over the data (default 3).")
         Integer epochs;
 
-        @Option(names = "--max-steps", description = "Optimizer updates to run instead of epochs.")
+        @Option(names = "--max-steps", description = "Optimizer updates to run instead of epochs (>= 1).")
         Long maxSteps;
     }
 
@@ -81,7 +82,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--max-len", defaultValue = "256", description = "Longest sequence; longer ones lose the end of their target, counted and reported (default ${DEFAULT-VALUE}).")
     int maxLen;
 
-    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up updates (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up updates; one not shorter than the run becomes a tenth of it, with a warning (default ${DEFAULT-VALUE}).")
     long warmup;
 
     @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE}).")
@@ -99,7 +100,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     DeviceOption device;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Checkpoints kept, newest first; resume falls back to an older one when the newest is damaged (default ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its newest intact checkpoint (refused when any setting differs).")
     boolean resume;
 
     @Option(names = "--out", required = true, description = "Run folder: new, empty, or an earlier run of ./sara "
@@ -109,14 +113,27 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     OverwriteOption overwrite;
 
+    /** The command-line option of each {@link TrainingOptions} builder option. */
+    private static final Map<String, String> FLAGS = Map.of("learningRate", "--lr", "epochs", "--epochs",
+            "maxSteps", "--max-steps", "batchSize", "--batch-size", "gradientAccumulation", "--grad-accum",
+            "warmupSteps", "--warmup", "weightDecay", "--weight-decay", "maxGradNorm", "--max-grad-norm",
+            "saveEvery", "--save-every");
+
     @Override
     public Integer call() throws Exception {
+        adapterChoice.check(seed);
         Device dev = device.device();
-        double learningRate = lr != null ? lr : paperLearningRate(adapterChoice.method);
+        TrainingOptions options = options(dev);
+        if (maxLen < 2) {
+            throw new IllegalArgumentException("--max-len must be >= 2, got " + maxLen);
+        }
+        if (keepCheckpoints < 1) {
+            throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
+        }
         DataFormat dataFormat = format == null ? DataFormat.detect(data) : DataFormat.parse(format);
         List<Example> examples = dataFormat.trainingExamples(data);
         claimRunFolder();
-        try (LanguageModel lm = LanguageModel.load(model, dev); TrainingRun run = TrainingRun.open(out)) {
+        try (LanguageModel lm = LanguageModel.load(model, dev)) {
             long eos = lm.model().config().eosTokenIds().stream().findFirst().orElseThrow(() ->
                     new IllegalArgumentException(model + "/config.json: no eos_token_id; the target needs an EOS"));
             TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, maxLen)
@@ -128,18 +145,19 @@ final class FinetuneCommand implements Callable<Integer> {
             AdaptedModel adapter = Adapters.inject(lm.model(), config);
             System.err.printf(Locale.ROOT, "%s: %d trainable parameters on %d modules%n", config.method(),
                     adapter.trainableCount(), adapter.layers().size());
-            TrainingOptions options = new TrainingOptions(learningRate, length.epochs == null ? 3 : length.epochs,
-                    length.maxSteps == null ? 0 : length.maxSteps, batchSize, gradAccum, warmup, weightDecay,
-                    maxGradNorm, seed, saveEvery, dev.isGpu());
             Trainer.Result result;
             try (ProgressBar bar = ProgressBars.create("train", "steps")) {
-                result = new Trainer(lm.model(), adapter, tokens, options, adapter.stepHooks(), eos)
-                        .train(run, resume, m -> show(bar, m));
+                result = Trainer.builder(adapter).data(tokens).padTokenId(eos).options(options)
+                        .onStep(m -> show(bar, m)).runFolder(out).resume(resume).keepCheckpoints(keepCheckpoints)
+                        .fingerprint("model", RunFingerprint.modelFolder(model))
+                        .fingerprint("data.file", RunFingerprint.sha256(data))
+                        .fingerprint("data.maxLength", Integer.toString(maxLen))
+                        .build().train();
             }
             // the adapter remembers its base, so merge/export/generate need no --model
             Path saved = out.resolve(TrainingRun.ADAPTER);
             PeftConfig.read(saved).baseModelNameOrPath(model.toAbsolutePath().toString()).write(saved);
-            writeCharts(run);
+            writeCharts(out);
             System.err.printf(Locale.ROOT, "done: %d updates (%d skipped), final loss %.4f, %.0f tokens/s%n",
                     result.steps(), result.skipped(), result.finalLoss(), result.tokens() / result.seconds());
             System.out.println("adapter: " + out.resolve(TrainingRun.ADAPTER).toAbsolutePath());
@@ -171,6 +189,24 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
+    /** The training options of the command line, checked before any work (an error names the option). */
+    private TrainingOptions options(Device dev) {
+        TrainingOptions.Builder b = TrainingOptions.builder()
+                .learningRate(lr != null ? lr : paperLearningRate(adapterChoice.method)).batchSize(batchSize)
+                .gradientAccumulation(gradAccum).warmupSteps(warmup).weightDecay(weightDecay)
+                .maxGradNorm(maxGradNorm).seed(seed).saveEvery(saveEvery).lossScaling(dev.isGpu());
+        if (length.maxSteps != null) {
+            b.maxSteps(length.maxSteps);
+        } else if (length.epochs != null) {
+            b.epochs(length.epochs);
+        }
+        try {
+            return b.build();
+        } catch (TrainingOptions.InvalidOptionException e) {
+            throw new IllegalArgumentException(FLAGS.getOrDefault(e.option(), e.option()) + " " + e.problem(), e);
+        }
+    }
+
     static double paperLearningRate(String method) {
         AdapterMethods.byName(method); // an unknown method is named as such, not as one without a learning rate
         Double value = PAPER_LEARNING_RATES.get(method);
@@ -188,11 +224,11 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     /** {@code RUN/loss.png}, and {@code RUN/rank.png} when step hooks report ranks (SoRA's live rank). */
-    static void writeCharts(TrainingRun run) throws java.io.IOException {
-        List<JsonNode> lines = run.readMetrics();
+    static void writeCharts(Path run) throws java.io.IOException {
+        List<JsonNode> lines = TrainingRun.readMetrics(run);
         double[] steps = lines.stream().mapToDouble(l -> l.path("step").asDouble()).toArray();
         double[] losses = lines.stream().mapToDouble(l -> l.path("loss").asDouble()).toArray();
-        Charts.lines(run.folder().resolve("loss.png"), "Training loss", "step", "loss",
+        Charts.lines(run.resolve("loss.png"), "Training loss", "step", "loss",
                 Map.of("loss", new Charts.Series(steps, losses)));
         Map<String, Charts.Series> ranks = new LinkedHashMap<>();
         if (!lines.isEmpty()) {
@@ -205,8 +241,8 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         if (!ranks.isEmpty()) {
-            Charts.lines(run.folder().resolve("rank.png"), "Live rank", "step", "rank", ranks);
+            Charts.lines(run.resolve("rank.png"), "Live rank", "step", "rank", ranks);
         }
-        LOG.debug("charts written to {}", run.folder());
+        LOG.debug("charts written to {}", run);
     }
 }

@@ -1,5 +1,6 @@
 package ai.sara4j.examples;
 
+import ai.sara4j.djl.engine.EngineSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.slf4j.Logger;
@@ -28,7 +29,7 @@ public final class SaraCli {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
-        Engines.applyOfflineDefaults();
+        EngineSettings.applyDefaults();
         CommandLine cli = new CommandLine(new SaraCli());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             SaraCli top = commandLine.getCommandSpec().root().userObject() instanceof SaraCli s ? s : null;

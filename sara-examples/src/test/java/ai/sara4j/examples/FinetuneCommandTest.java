@@ -1,8 +1,10 @@
 package ai.sara4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sara4j.core.io.AtomicFiles;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.target.TargetMatcher;
@@ -11,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,10 +43,33 @@ class FinetuneCommandTest {
             assertTrue(last.has(field), field + " in " + last);
         }
         assertTrue(Files.isDirectory(run.resolve("checkpoints/step-000003")));
+        assertTrue(Files.isDirectory(run.resolve("checkpoints/step-000002"))); // --keep-checkpoints 2
 
         CliRunner.Result again = CliRunner.run(args);
         assertEquals(1, again.exitCode());
         assertTrue(again.err().contains("--resume"), again.err());
+        // a resume with another setting is refused, naming it and both values
+        CliRunner.Result otherLength = CliRunner.run(with(args, "--max-len", "40", "--resume"));
+        assertEquals(1, otherLength.exitCode());
+        assertTrue(otherLength.err().contains("data.maxLength = 48, this run has data.maxLength = 40"),
+                otherLength.err());
+        CliRunner.Result otherDropout = CliRunner.run(with(args, "--dropout", "0.2", "--resume"));
+        assertEquals(1, otherDropout.exitCode());
+        assertTrue(otherDropout.err().contains("dropout = 0.05, this run has adapter."), otherDropout.err());
+        Path otherData = tmp.resolve("other.txt"); // as many lines, other ones
+        Files.write(otherData, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(12, 24));
+        CliRunner.Result otherLines = CliRunner.run(with(args, "--data", otherData.toString(), "--resume"));
+        assertEquals(1, otherLines.exitCode());
+        assertTrue(otherLines.err().contains("it was trained with data.file = "), otherLines.err());
+        assertEquals(lines, Files.readAllLines(run.resolve("metrics.jsonl"))); // refusals change nothing
+
+        // a run killed before its first checkpoint: --resume starts it over
+        AtomicFiles.deleteRecursively(run.resolve("checkpoints"));
+        AtomicFiles.deleteRecursively(run.resolve("adapter"));
+        CliRunner.Result over = CliRunner.run(with(args, "--resume"));
+        assertEquals(0, over.exitCode(), over.err());
+        assertEquals(3, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+        assertEquals("SARA", PeftConfig.read(run.resolve("adapter")).peftType());
         CliRunner.Result wrongOption = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(),
                 "--data", data.toString(), "--method", "lora", "--threshold", "0.1", "--out", tmp.resolve("x").toString());
         assertEquals(1, wrongOption.exitCode());
@@ -79,7 +105,7 @@ class FinetuneCommandTest {
     }
 
     private static void assertRefused(List<String> args, String expected) {
-        List<String> all = new java.util.ArrayList<>(List.of("finetune", "--model",
+        List<String> all = new ArrayList<>(List.of("finetune", "--model",
                 SharedData.tinyStories().toString(), "--lr", "1e-3"));
         all.addAll(args);
         if (args.contains("--method")) {
@@ -89,6 +115,67 @@ class FinetuneCommandTest {
         CliRunner.Result r = CliRunner.run(all.toArray(String[]::new));
         assertEquals(1, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains(expected), r.err());
+    }
+
+    /** {@code args} with {@code extra} options set (replacing an option's value when it is already there). */
+    private static String[] with(String[] args, String... extra) {
+        List<String> out = new ArrayList<>(List.of(args));
+        for (int i = 0; i < extra.length; i++) {
+            boolean flag = i + 1 >= extra.length || extra[i + 1].startsWith("--");
+            int at = out.indexOf(extra[i]);
+            if (flag) {
+                out.add(extra[i]);
+            } else if (at >= 0) {
+                out.set(at + 1, extra[++i]);
+            } else {
+                out.add(extra[i]);
+                out.add(extra[++i]);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** Numeric options out of range are refused before any work, naming the option. */
+    @Test
+    void outOfRangeOptionsAreRefusedBeforeAnyWork(@TempDir Path tmp) {
+        Path run = tmp.resolve("run");
+        String[][] cases = {{"--max-steps", "0", "--max-steps must be >= 1, got 0"},
+            {"--max-steps", "-2", "--max-steps must be >= 1, got -2"},
+            {"--epochs", "0", "--epochs must be >= 1, got 0"},
+            {"--lr", "NaN", "--lr must be finite and > 0, got NaN"},
+            {"--weight-decay", "-1", "--weight-decay must be finite and >= 0, got -1.0"},
+            {"--max-grad-norm", "Infinity", "--max-grad-norm must be finite and >= 0, got Infinity"},
+            {"--batch-size", "0", "--batch-size must be >= 1, got 0"},
+            {"--warmup", "-1", "--warmup must be >= 0, got -1"},
+            {"--keep-checkpoints", "0", "--keep-checkpoints must be >= 1, got 0"}};
+        for (String[] c : cases) {
+            CliRunner.Result r = CliRunner.run("finetune", "--model", tmp.resolve("no-model").toString(), "--data",
+                    tmp.resolve("no-data.txt").toString(), "--method", "lora", c[0], c[1], "--out", run.toString());
+            assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.err().contains(c[2]), c[0] + " " + c[1] + ": " + r.err());
+            assertFalse(Files.exists(run), c[0]);
+        }
+    }
+
+    /** The default warm-up (100) under --max-steps 4 becomes a tenth of the run: the first update is at the peak. */
+    @Test
+    void warmupLongerThanTheRunIsCut(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("train.txt");
+        Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 8));
+        Path run = tmp.resolve("run");
+        CliRunner.Result r = CliRunner.run("finetune", "--model", SharedData.tinyStories().toString(), "--data",
+                data.toString(), "--method", "lora", "--r", "2", "--max-steps", "4", "--batch-size", "4",
+                "--max-len", "48", "--out", run.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        List<Double> rates = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            rates.add(Json.MAPPER.readTree(line).get("lr").asDouble());
+        }
+        double[] want = {3e-4, 3e-4 * 0.75, 3e-4 * 0.5, 3e-4 * 0.25}; // LoRA's paper rate, then linear decay
+        assertEquals(want.length, rates.size());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], rates.get(i), 1e-15, "update " + (i + 1));
+        }
     }
 
     /** finetune --exclude/--layers: the adapter holds layer 1's q_proj and v_proj only, and its config says why. */

@@ -33,7 +33,7 @@ class NumericOptionsTest {
         assertRefused("--limit must be >= 0, got -3", "eval", "--model", model, "--data", "x.json", "--task",
                 "math", "--limit", "-3", "--out", out);
         assertRefused("--k must be in [1, --size 8], got 9", "bench", "svd", "--size", "8", "--k", "9");
-        assertRefused("--steps must be >= 1, got 0", "bench", "train", "--model", model, "--method", "lora",
+        assertRefused("need --steps >= 1", "bench", "train", "--model", model, "--method", "lora",
                 "--steps", "0");
         assertRefused("--threshold must be in (0, 1], got NaN", "plan", "--model", model, "--threshold", "NaN");
         assertRefused("--heads must be >= 1, got 0", "plan", "--model", model, "--method", "mosara",

@@ -89,6 +89,37 @@ public final class BudgetMatcher {
         return new Match(bestThreshold, planner.withRanks(method, bestThreshold, heads, bestRanks));
     }
 
+    /**
+     * A SARA plan matched to {@code budget}: {@link #match(RankPlanner, Method, int, Map, long)} without Mo-SARA's
+     * heads.
+     *
+     * @param planner the targets
+     * @param method {@link Method#SARA}
+     * @param spectra from {@link RankPlanner#spectra}
+     * @param budget the trainable count to match, at least 1
+     * @return the threshold and its plan
+     * @throws IllegalArgumentException for Mo-SARA (which needs heads) or another method, or a budget &lt; 1
+     */
+    public static Match match(RankPlanner planner, Method method, Map<String, Spectrum> spectra, long budget) {
+        RankPlanner.requireSara(method);
+        return match(planner, method, 0, spectra, budget);
+    }
+
+    /**
+     * A SARA plan matched to LoRA rank {@code r} on the same targets, without Mo-SARA's heads.
+     *
+     * @param planner the targets
+     * @param method {@link Method#SARA}
+     * @param spectra from {@link RankPlanner#spectra}
+     * @param r the LoRA rank whose trainable count is the budget
+     * @return the threshold and its plan
+     * @throws IllegalArgumentException for Mo-SARA (which needs heads) or another method
+     */
+    public static Match matchLora(RankPlanner planner, Method method, Map<String, Spectrum> spectra, int r) {
+        RankPlanner.requireSara(method);
+        return matchLora(planner, method, 0, spectra, r);
+    }
+
     /** {@link #match} with the budget of LoRA rank {@code r} on the same targets. */
     public static Match matchLora(RankPlanner planner, Method method, int heads, Map<String, Spectrum> spectra,
             int r) {

@@ -163,10 +163,47 @@ public final class RankPlanner {
     }
 
     /**
-     * A SARA or Mo-SARA plan: each module's rank from the {@link RankRule} with {@code threshold}.
+     * A SARA plan: each module's rank from the {@link RankRule} with {@code threshold}. SARA has no heads; Mo-SARA
+     * takes them in {@link #byThreshold(Method, double, int, Map)}.
      *
-     * @param heads Mo-SARA's number m of singular-value vectors (at least 1); ignored for SARA
+     * @param method {@link Method#SARA}
+     * @param threshold share of the singular-value sum to keep, in (0, 1]
      * @param spectra from {@link #spectra}
+     * @return the plan
+     * @throws IllegalArgumentException for a method other than SARA (Mo-SARA: naming its heads), a threshold
+     *     outside (0, 1], or a target missing from {@code spectra}
+     */
+    public RankPlan byThreshold(Method method, double threshold, Map<String, Spectrum> spectra) {
+        requireSara(method);
+        return byThreshold(method, threshold, 0, spectra);
+    }
+
+    /**
+     * {@link #byThreshold(Method, double, Map)} with spectra computed by {@code source}.
+     *
+     * @param method {@link Method#SARA}
+     * @param threshold share of the singular-value sum to keep, in (0, 1]
+     * @param source computes the singular values of every target
+     * @return the plan
+     * @throws IOException when the source cannot read a weight
+     */
+    public RankPlan byThreshold(Method method, double threshold, SingularValueSource source) throws IOException {
+        requireSara(method);
+        return byThreshold(method, threshold, spectra(source));
+    }
+
+    /**
+     * A SARA or Mo-SARA plan: each module's rank from the {@link RankRule} with {@code threshold}. This form takes
+     * the method as a value (a command line's {@code --method} with its {@code --heads}); for SARA, {@code heads} is
+     * not used and not recorded.
+     *
+     * @param method {@link Method#SARA} or {@link Method#MOSARA}
+     * @param threshold share of the singular-value sum to keep, in (0, 1]
+     * @param heads Mo-SARA's number m of singular-value vectors (at least 1); not used for SARA
+     * @param spectra from {@link #spectra}
+     * @return the plan
+     * @throws IllegalArgumentException for a fixed-rank method, Mo-SARA with heads &lt; 1, a threshold outside
+     *     (0, 1], or a target missing from {@code spectra}
      */
     public RankPlan byThreshold(Method method, double threshold, int heads, Map<String, Spectrum> spectra) {
         checkHeads(method, heads);
@@ -175,10 +212,30 @@ public final class RankPlanner {
         return withRanks(method, threshold, heads, ranks);
     }
 
-    /** {@link #byThreshold(Method, double, int, Map)} with spectra computed by {@code source}. */
+    /**
+     * {@link #byThreshold(Method, double, int, Map)} with spectra computed by {@code source}.
+     *
+     * @param method {@link Method#SARA} or {@link Method#MOSARA}
+     * @param threshold share of the singular-value sum to keep, in (0, 1]
+     * @param heads Mo-SARA's number m of singular-value vectors; not used for SARA
+     * @param source computes the singular values of every target
+     * @return the plan
+     * @throws IOException when the source cannot read a weight
+     */
     public RankPlan byThreshold(Method method, double threshold, int heads, SingularValueSource source)
             throws IOException {
         return byThreshold(method, threshold, heads, spectra(source));
+    }
+
+    /** Mo-SARA named without heads is an error that says where they go. */
+    static void requireSara(Method method) {
+        if (method == Method.MOSARA) {
+            throw new IllegalArgumentException("Mo-SARA needs its number of heads (singular-value vectors): pass "
+                    + "them as byThreshold(MOSARA, threshold, heads, spectra)");
+        }
+        if (method != Method.SARA) {
+            throw new IllegalArgumentException("method " + method + " takes a fixed rank r, not a threshold");
+        }
     }
 
     /** Builds a threshold plan from ranks already chosen (the budget matcher's sweep). */

@@ -36,7 +36,7 @@ class BudgetMatcherTest {
     }
 
     private static void assertMatch(RankPlanner planner, long budget, double threshold, long trainable) {
-        BudgetMatcher.Match m = BudgetMatcher.match(planner, Method.SARA, 0, TWO_SPECTRA, budget);
+        BudgetMatcher.Match m = BudgetMatcher.match(planner, Method.SARA, TWO_SPECTRA, budget);
         assertEquals(threshold, m.threshold(), "threshold for budget " + budget);
         assertEquals(trainable, m.plan().trainable(), "count for budget " + budget);
         assertEquals(threshold, m.plan().threshold());
@@ -100,8 +100,10 @@ class BudgetMatcherTest {
     void badArguments() {
         RankPlanner planner = twoModules();
         assertThrows(IllegalArgumentException.class, () -> BudgetMatcher.match(planner, Method.LORA, 0, TWO_SPECTRA, 10));
-        assertThrows(IllegalArgumentException.class, () -> BudgetMatcher.match(planner, Method.SARA, 0, TWO_SPECTRA, 0));
+        assertThrows(IllegalArgumentException.class, () -> BudgetMatcher.match(planner, Method.SARA, TWO_SPECTRA, 0));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> BudgetMatcher.match(planner, Method.SARA, 0, Map.of(), 10)).getMessage().startsWith("a: "));
+                () -> BudgetMatcher.matchLora(planner, Method.MOSARA, TWO_SPECTRA, 2)).getMessage().contains("heads"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> BudgetMatcher.match(planner, Method.SARA, Map.of(), 10)).getMessage().startsWith("a: "));
     }
 }

@@ -49,7 +49,7 @@ class RankPlannerTest {
         Map<String, Spectrum> spectra = planner.spectra(fixtureSource(calls));
         int checked = 0;
         for (double t : FIXTURE.thresholds()) {
-            Map<String, Integer> ranks = planner.byThreshold(Method.SARA, t, 0, spectra).ranks();
+            Map<String, Integer> ranks = planner.byThreshold(Method.SARA, t, spectra).ranks();
             for (RankFixture.Module m : FIXTURE.modules()) {
                 assertEquals(m.ranks().get(t), ranks.get(m.name()), () -> m.name() + " at threshold " + t);
                 checked++;
@@ -77,7 +77,7 @@ class RankPlannerTest {
             // 2 norms of 128) + final norm 128
             assertEquals(2048L * 128 + 2 * (2 * 128 * 128 + 2 * 64 * 128 + 3 * 384 * 128 + 2 * 128) + 128, numel);
 
-            RankPlan plan = planner.byThreshold(Method.SARA, 0.5, 0, fixtureSource(new AtomicInteger()));
+            RankPlan plan = planner.byThreshold(Method.SARA, 0.5, fixtureSource(new AtomicInteger()));
             assertEquals(26, plan.ranks().get("model.layers.0.self_attn.q_proj"));
             for (RankFixture.Module m : FIXTURE.modules()) {
                 assertEquals(m.ranks().get(0.5), plan.ranks().get(m.name()), m.name());
@@ -107,7 +107,9 @@ class RankPlannerTest {
         Map<String, Spectrum> spectra = Map.of(
                 "layers.0.attn.q_proj", Spectrum.of("a", new double[] {4, 2, 1, 1}),
                 "layers.1.attn.q_proj", Spectrum.of("b", new double[] {1, 3}));
-        RankPlan sara = planner.byThreshold(Method.SARA, 0.75, 0, spectra);
+        RankPlan sara = planner.byThreshold(Method.SARA, 0.75, spectra);
+        assertEquals(sara.toJson(), planner.byThreshold(Method.SARA, 0.75, 5, spectra).toJson(),
+                "the generic form does not use heads for SARA");
         assertEquals("{\"method\":\"sara\",\"threshold\":0.75,\"modules\":["
                 + "{\"name\":\"layers.0.attn.q_proj\",\"shape\":[4,4],\"k\":2,\"trainable\":18},"
                 + "{\"name\":\"layers.1.attn.q_proj\",\"shape\":[2,4],\"k\":1,\"trainable\":7}],"
@@ -128,7 +130,7 @@ class RankPlannerTest {
     void tableAndChartData() throws Exception {
         RankPlanner planner = RankPlanner.of(fixtureModel(), SEVEN);
         Map<String, Spectrum> spectra = planner.spectra((m, t) -> FIXTURE.singularValues());
-        RankPlan plan = planner.byThreshold(Method.SARA, 0.5, 0, spectra);
+        RankPlan plan = planner.byThreshold(Method.SARA, 0.5, spectra);
         String table = plan.toTable();
         assertTrue(table.startsWith("method sara, threshold 0.5\n"), table);
         assertTrue(table.contains("model.layers.0.self_attn.q_proj      128x128     26          6682\n"), table);
@@ -200,8 +202,11 @@ class RankPlannerTest {
         assertThrows(IllegalArgumentException.class, () -> planner.byThreshold(Method.LORA, 0.5, 0, spectra));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> planner.byThreshold(Method.MOSARA, 0.5, 0, spectra)).getMessage().contains("head"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> planner.byThreshold(Method.MOSARA, 0.5, spectra)).getMessage().contains("heads"));
+        assertThrows(IllegalArgumentException.class, () -> planner.byThreshold(Method.LORA, 0.5, spectra));
         assertEquals("threshold must be in (0, 1], got 1.5", assertThrows(IllegalArgumentException.class,
-                () -> planner.byThreshold(Method.SARA, 1.5, 0, spectra)).getMessage());
+                () -> planner.byThreshold(Method.SARA, 1.5, spectra)).getMessage());
         assertEquals("rank r must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
                 () -> planner.fixedRank(Method.LORA, 0)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> planner.fixedRank(Method.EDORA, 65))

@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.TensorInfo;
 import ai.sara4j.core.safetensors.TensorSource;
+import ai.sara4j.djl.engine.InPlace;
 import java.io.IOException;
 
 /** Copies a named safetensors tensor into a parameter of the same shape, converting the dtype. */
@@ -24,10 +25,18 @@ final class TensorLoader {
             throw new IOException(source.fileOf(name) + ": tensor '" + name + "' has shape "
                     + new Shape(info.shape()) + ", the model needs " + expected);
         }
-        if (array.getDataType() == DataType.FLOAT64) {
-            array.set(source.floatBuffer(name, DType.F64).asDoubleBuffer());
-        } else {
-            array.set(source.floatBuffer(name, DType.F32).asFloatBuffer());
+        DataType type = array.getDataType();
+        DType fileType = switch (type) {
+            case FLOAT64 -> DType.F64;
+            case FLOAT32 -> DType.F32;
+            case FLOAT16 -> DType.F16;
+            default -> throw new IOException(source.fileOf(name) + ": tensor '" + name + "' cannot be loaded into a "
+                    + type + " parameter");
+        };
+        // created from the (possibly memory-mapped) buffer, then copied natively: NDArray.set(Buffer) would print
+        // libtorch's AutoNonVariableTypeMode warning (engine.InPlace)
+        try (NDArray values = array.getManager().create(source.floatBuffer(name, fileType), expected, type)) {
+            InPlace.copy(values, array);
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
+import ai.sara4j.djl.engine.InPlace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -131,7 +132,7 @@ public final class AdamW implements AutoCloseable {
             }
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                stateManager.create(values, target.getShape()).toType(target.getDataType(), false).copyTo(target);
+                InPlace.copy(stateManager.create(values, target.getShape()).toType(target.getDataType(), false), target);
             }
         }
         this.steps = steps;

@@ -106,18 +106,14 @@ class AdapterLifecycleTest {
         assertEquals(LoraConfig.of(QV, 8, 8), AdapterMethods.byName("lora").configure(defaults));
         assertEquals(SaraConfig.of(QV), AdapterMethods.byName("sara").configure(defaults));
         assertEquals(MoSaraConfig.of(QV), AdapterMethods.byName("mosara").configure(defaults));
-        AdapterOptions zero = new AdapterOptions(QV, java.util.Optional.empty(), java.util.Optional.empty(),
-                java.util.Optional.of(0.05), Map.of(), java.util.Optional.empty(), java.util.Optional.of(0.0),
-                java.util.Optional.of("zero"), 7, Map.of());
+        AdapterOptions zero = AdapterOptions.builder(QV).threshold(0.05).dropout(0).init("zero").seed(7).build();
         assertEquals(SaraConfig.of(QV).withThreshold(0.05).withInit(SaraConfig.Init.ZERO).withDropout(0).withSeed(7),
                 AdapterMethods.byName("sara").configure(zero));
         IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
                 () -> AdapterMethods.byName("lora").configure(zero));
         assertTrue(foreign.getMessage().contains("lora") && foreign.getMessage().contains("threshold"),
                 foreign.getMessage());
-        AdapterOptions rslora = new AdapterOptions(QV, java.util.Optional.of(4), java.util.Optional.empty(),
-                java.util.Optional.empty(), Map.of(), java.util.Optional.empty(), java.util.Optional.empty(),
-                java.util.Optional.empty(), 42, Map.of("use_rslora", "true"));
+        AdapterOptions rslora = AdapterOptions.builder(QV).r(4).extra("use_rslora", "true").build();
         assertTrue(((LoraConfig) AdapterMethods.byName("lora").configure(rslora)).useRslora());
         assertThrows(IllegalArgumentException.class, () -> AdapterMethods.byName("mosara").configure(rslora));
     }

@@ -22,7 +22,6 @@ import ai.sara4j.djl.train.StepHook;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,13 +58,16 @@ class SoraTest {
     @Test
     void scheduleValuesAreTheSoraCodesLists() {
         assertArrayEquals(new double[] {0.1, 0.2, 0.3, 0.4, 0.5},
-                new XiSchedule(XiSchedule.Kind.LINEAR, 0.1, 0.5, 5, 10).values(), 1e-15);
+                XiSchedule.builder(XiSchedule.Kind.LINEAR).from(0.1).to(0.5).stages(5).stageSteps(10).build()
+                        .values(), 1e-15);
         assertArrayEquals(new double[] {1e-3, 1e-2, 1e-1},
-                new XiSchedule(XiSchedule.Kind.EXP_LINEAR, 1e-3, 1e-1, 3, 10).values(), 1e-15);
+                XiSchedule.builder(XiSchedule.Kind.EXP_LINEAR).from(1e-3).to(1e-1).stages(3).stageSteps(10).build()
+                        .values(), 1e-15);
         // log(linspace(e^0, e^1, 3)) = [0, log((1 + e)/2), 1]
         assertArrayEquals(new double[] {0, Math.log((1 + Math.E) / 2), 1},
-                new XiSchedule(XiSchedule.Kind.LOG_LINEAR, 0, 1, 3, 10).values(), 1e-15);
-        XiSchedule linear = new XiSchedule(XiSchedule.Kind.LINEAR, 0.1, 0.5, 5, 10);
+                XiSchedule.builder(XiSchedule.Kind.LOG_LINEAR).from(0).to(1).stages(3).stageSteps(10).build()
+                        .values(), 1e-15);
+        XiSchedule linear = XiSchedule.builder(XiSchedule.Kind.LINEAR).from(0.1).to(0.5).stages(5).stageSteps(10).build();
         assertEquals(0.1, linear.at(1));
         assertEquals(0.1, linear.at(10));
         assertEquals(0.2, linear.at(11));
@@ -73,7 +75,7 @@ class SoraTest {
         assertEquals(0.5, linear.at(1000));
         assertEquals(0.7, XiSchedule.constant(0.7).at(5000));
         assertThrows(IllegalArgumentException.class,
-                () -> new XiSchedule(XiSchedule.Kind.EXP_LINEAR, 0, 1, 3, 10));
+                () -> XiSchedule.builder(XiSchedule.Kind.EXP_LINEAR).from(0).to(1).stages(3).stageSteps(10).build());
     }
 
     @Test
@@ -86,21 +88,20 @@ class SoraTest {
         assertEquals(XiSchedule.constant(SoraConfig.DEFAULT_XI), config.xi());
         SoraConfig scheduled = (SoraConfig) sora.configure(withExtra(defaults, Map.of("xi", "0.1",
                 "xi_schedule", "linear", "xi_max", "0.5", "xi_stages", "5", "xi_stage_steps", "100")));
-        assertEquals(new XiSchedule(XiSchedule.Kind.LINEAR, 0.1, 0.5, 5, 100), scheduled.xi());
+        assertEquals(XiSchedule.builder(XiSchedule.Kind.LINEAR).from(0.1).to(0.5).stages(5).stageSteps(100).build(),
+                scheduled.xi());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> sora.configure(withExtra(defaults, Map.of("lambda", "1"))));
         assertTrue(unknown.getMessage().contains("'lambda'"), unknown.getMessage());
         IllegalArgumentException threshold = assertThrows(IllegalArgumentException.class, () -> sora.configure(
-                new AdapterOptions(QV, Optional.empty(), Optional.empty(), Optional.of(0.1), Map.of(),
-                        Optional.empty(), Optional.empty(), Optional.empty(), 1, Map.of())));
+                AdapterOptions.builder(QV).threshold(0.1).seed(1).build()));
         assertTrue(threshold.getMessage().contains("'threshold'"), threshold.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> sora.configure(withExtra(defaults, Map.of("xi_schedule", "linear"))));
     }
 
     private static AdapterOptions withExtra(AdapterOptions o, Map<String, String> extra) {
-        return new AdapterOptions(o.targets(), o.r(), o.alpha(), o.threshold(), o.ranks(), o.heads(), o.dropout(),
-                o.init(), o.seed(), extra);
+        return o.toBuilder().extra(extra).build();
     }
 
     /**
@@ -141,7 +142,8 @@ class SoraTest {
     void savedAndLoadedSoraKeepsItsConfigAndOutputs(@TempDir Path tmp) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block model = TestNets.build(manager, DataType.FLOAT32, 1);
-            XiSchedule xi = new XiSchedule(XiSchedule.Kind.EXP_LINEAR, 0.01, 1, 4, 50);
+            XiSchedule xi = XiSchedule.builder(XiSchedule.Kind.EXP_LINEAR).from(0.01).to(1).stages(4).stageSteps(50)
+                    .build();
             AdaptedModel sora = Adapters.inject(model, SoraConfig.of(QV).withRank(3, 3).withXi(xi));
             TestNets.randomise(sora, 9);
             NDArray x = TestNets.input(manager, DataType.FLOAT32, 3);

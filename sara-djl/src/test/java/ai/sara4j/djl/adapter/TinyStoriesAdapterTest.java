@@ -26,7 +26,6 @@ import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.CausalLmLoss;
 import ai.sara4j.djl.train.Trainer;
 import ai.sara4j.djl.train.TrainingOptions;
-import ai.sara4j.djl.train.TrainingRun;
 import ai.sara4j.djl.train.data.Batch;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
 import ai.sara4j.djl.train.data.TokenizedDataset;
@@ -186,23 +185,22 @@ class TinyStoriesAdapterTest {
      */
     @ParameterizedTest
     @MethodSource("methods")
-    void trainingLowersE2eLoss(AdapterConfig config, float learningRate, @TempDir Path tmp) throws Exception {
+    void trainingLowersE2eLoss(AdapterConfig config, float learningRate) throws Exception {
         List<Example> lines = E2eData.examples(SharedData.require("data/e2e/valid.txt"));
         List<Example> trainLines = new ArrayList<>();
         for (int b = 0; b < 10; b++) {
             trainLines.addAll(lines.subList(b * 97, b * 97 + 4));
         }
-        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
-                TrainingRun run = TrainingRun.open(tmp)) {
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
             long eos = lm.model().config().eosTokenIds().get(0);
             ExampleTokenizer tokenizer = ExampleTokenizer.of(lm.tokenizer(), eos, 256);
             TokenizedDataset held = e2e(tokenizer, lines.subList(3000, 3008));
             AdaptedModel adapter = Adapters.inject(lm.model(), config);
             float before = loss(lm, held, eos);
-            TrainingOptions options = TrainingOptions.defaults(learningRate).withBatch(4, 1).withWarmup(0)
-                    .withMaxSteps(50);
-            new Trainer(lm.model(), adapter, e2e(tokenizer, trainLines), options, List.of(), eos)
-                    .train(run, false, m -> { });
+            TrainingOptions options = TrainingOptions.builder().learningRate(learningRate).batchSize(4)
+                    .warmupSteps(0).maxSteps(50).build();
+            Trainer.builder(adapter).data(e2e(tokenizer, trainLines)).padTokenId(eos).options(options).hooks(List.of())
+                    .build().train();
             float after = loss(lm, held, eos);
             org.slf4j.LoggerFactory.getLogger(TinyStoriesAdapterTest.class).info(
                     "{}: held-out E2E loss {} -> {} after 50 steps", config.method(), before, after);

@@ -87,17 +87,17 @@ class MixedPrecisionTest {
 
     @Test
     void lossScaledTrainingOfAnFp16BaseLowersTheLossAndKeepsTheBase(@TempDir Path tmp) throws Exception {
-        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, DataType.FLOAT16);
-                TrainingRun run = TrainingRun.open(tmp)) {
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), null, DataType.FLOAT16)) {
             NDArray baseWeight = lm.model().namedParameters().get("model.layers.0.self_attn.q_proj.weight")
                     .getArray();
             AdaptedModel adapter = Adapters.inject(lm.model(), SaraConfig.of(TARGETS).withThreshold(0.1));
             assertEquals(DataType.FLOAT16, baseWeight.getDataType());
             float[] before = baseWeight.toType(DataType.FLOAT32, true).toFloatArray();
             List<StepMetrics> steps = new ArrayList<>();
-            TrainingOptions options = TrainingOptions.defaults(1e-2).withBatch(4, 1).withWarmup(0).withMaxSteps(12)
-                    .withLossScaling(true);
-            new Trainer(lm.model(), adapter, E2eBackward.lines(lm, 0, 8), options, List.of(), E2eBackward.EOS).train(run, false, steps::add);
+            TrainingOptions options = TrainingOptions.builder().learningRate(1e-2).batchSize(4).warmupSteps(0)
+                    .maxSteps(12).lossScaling(true).build();
+            Trainer.builder(adapter).data(E2eBackward.lines(lm, 0, 8)).padTokenId(E2eBackward.EOS).options(options)
+                    .onStep(steps::add).runFolder(tmp).build().train();
             // overflowing scaled gradients skip their update and halve the scale, as GradScaler does
             StepMetrics end = steps.get(steps.size() - 1);
             assertTrue(end.skipped() < 4 && end.lossScale() == 65536.0 / (1L << end.skipped()), end.toString());

@@ -11,10 +11,9 @@ import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
-import ai.sara4j.djl.adapter.AdapterMethods;
-import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
+import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,27 +47,39 @@ class TrainerTest {
     /** Trains a fresh LoRA (dropout on, to check its masks are reproduced too) on a fresh copy of the model. */
     private static Trainer.Result train(Path run, TrainingOptions options, boolean resume, List<List<String>> data,
             Consumer<StepMetrics> listener) throws IOException {
-        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
-                TrainingRun folder = TrainingRun.open(run)) {
-            AdapterOptions adapterOptions = new AdapterOptions(TargetMatcher.names("q_proj", "v_proj", "down_proj"),
-                    Optional.of(4), Optional.empty(), Optional.empty(), Map.of(), Optional.empty(), Optional.of(0.1),
-                    Optional.empty(), 7, Map.of());
-            AdaptedModel adapter = Adapters.inject(lm.model(), AdapterMethods.byName("lora").configure(adapterOptions));
-            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), EOS, 64).tokenize(data.get(0), data.get(1));
-            return new Trainer(lm.model(), adapter, tokens, options, List.of(), EOS).train(folder, resume, listener);
+        return train(run, options, resume, data, 64, listener);
+    }
+
+    private static Trainer.Result train(Path run, TrainingOptions options, boolean resume, List<List<String>> data,
+            int maxLength, Consumer<StepMetrics> listener) throws IOException {
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            AdaptedModel adapter = Adapters.inject(lm.model(), LoraConfig.of(TargetMatcher.names("q_proj", "v_proj",
+                    "down_proj"), 4, 4).withDropout(0.1).withSeed(7));
+            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), EOS, maxLength)
+                    .tokenize(data.get(0), data.get(1));
+            return Trainer.builder(adapter).data(tokens).options(options).onStep(listener).runFolder(run)
+                    .resume(resume).build().train();
         }
     }
 
     private static TrainingOptions options(long steps) {
-        return TrainingOptions.defaults(3e-3).withBatch(3, 2).withWarmup(2).withMaxSteps(steps).withSaveEvery(2);
+        return TrainingOptions.builder().learningRate(3e-3).batchSize(3).gradientAccumulation(2).warmupSteps(2)
+                .maxSteps(steps).saveEvery(2).build();
     }
 
     private static List<String> lossLines(Path run) throws IOException {
         List<String> out = new ArrayList<>();
-        for (JsonNode line : TrainingRun.open(run).readMetrics()) {
+        for (JsonNode line : TrainingRun.readMetrics(run)) {
             out.add(line.get("step") + " " + line.get("epoch") + " " + line.get("loss") + " " + line.get("lr") + " "
                     + line.get("grad_norm") + " " + line.get("tokens"));
         }
+        return out;
+    }
+
+    /** The targets rotated by one line: the same count of lines, other pairs. */
+    private static List<String> shifted(List<String> lines) {
+        List<String> out = new ArrayList<>(lines.subList(1, lines.size()));
+        out.add(lines.get(0));
         return out;
     }
 
@@ -112,10 +122,21 @@ class TrainerTest {
                 () -> train(c, options(4), false, data, m -> { }));
         assertTrue(exists.getMessage().contains("--resume"), exists.getMessage());
         IllegalStateException changed = assertThrows(IllegalStateException.class,
-                () -> train(c, options(4).withSeed(8), true, data, m -> { }));
-        assertTrue(changed.getMessage().contains("resume with the same data and options"), changed.getMessage());
+                () -> train(c, options(4).toBuilder().seed(8).build(), true, data, m -> { }));
+        assertTrue(changed.getMessage().contains("options.seed = 42, this run has options.seed = 8"),
+                changed.getMessage());
+        // the same number of lines, other lines: the tokens differ
+        IllegalStateException otherData = assertThrows(IllegalStateException.class,
+                () -> train(c, options(4), true, List.of(data.get(0), shifted(data.get(1))), m -> { }));
+        assertTrue(otherData.getMessage().contains("it was trained with data.tokens = "), otherData.getMessage());
+        // another maximum length cuts (here also drops) other examples
+        IllegalStateException otherLength = assertThrows(IllegalStateException.class,
+                () -> train(c, options(4), true, data, 40, m -> { }));
+        assertTrue(otherLength.getMessage().contains("it was trained with data.examples = 12, this run has"
+                + " data.examples = "), otherLength.getMessage());
         assertEquals(3, lossLines(c).size()); // a refused resume changes nothing
-        Trainer.Result resumed = train(c, options(4).withSaveEvery(1), true, data, m -> assertTrue(m.step() > 2));
+        Trainer.Result resumed = train(c, options(4).toBuilder().saveEvery(1).build(), true, data,
+                m -> assertTrue(m.step() > 2));
         assertEquals(4, resumed.steps());
         assertEquals(straight, lossLines(c));
         assertArrayEquals(tensors(tmp.resolve("a/adapter")), tensors(c.resolve("adapter")));
@@ -128,7 +149,7 @@ class TrainerTest {
      * zeroing; no clipping, no dropout.
      */
     @Test
-    void accumulatedMicroBatchesGiveTheGradientOfTheWholeBatch(@TempDir Path tmp) throws Exception {
+    void accumulatedMicroBatchesGiveTheGradientOfTheWholeBatch() throws Exception {
         SaraConfig config = SaraConfig.of(TargetMatcher.names("q_proj", "v_proj", "down_proj")).withThreshold(0.1)
                 .withDropout(0);
         Map<String, float[]> reference;
@@ -137,14 +158,14 @@ class TrainerTest {
             reference = E2eBackward.gradients(lm, adapter, E2eBackward.lines(lm, 0, 6), logits -> { });
         }
         Map<String, float[]> accumulated = new LinkedHashMap<>();
-        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories());
-                TrainingRun run = TrainingRun.open(tmp)) {
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
             AdaptedModel adapter = Adapters.inject(lm.model(), config);
             StepHook capture = (step, lr) -> adapter.layers().forEach((module, layer) -> layer.tensors().forEach(
                     (name, p) -> accumulated.put(module + "." + name, p.getArray().getGradient().toFloatArray())));
-            TrainingOptions options = new TrainingOptions(1e-3, 1, 1, 3, 2, 0, 0.0, 0.0, 42, 0, false);
-            new Trainer(lm.model(), adapter, E2eBackward.lines(lm, 0, 6), options, List.of(capture), E2eBackward.EOS)
-                    .train(run, false, m -> { });
+            TrainingOptions options = TrainingOptions.builder().learningRate(1e-3).maxSteps(1).batchSize(3)
+                    .gradientAccumulation(2).warmupSteps(0).maxGradNorm(0).build();
+            Trainer.builder(adapter).data(E2eBackward.lines(lm, 0, 6)).padTokenId(E2eBackward.EOS).options(options)
+                    .hooks(List.of(capture)).build().train();
         }
         assertEquals(reference.keySet(), accumulated.keySet());
         for (String name : reference.keySet()) {
@@ -166,7 +187,8 @@ class TrainerTest {
         List<List<String>> data = e2eLines(6);
         train(tmp.resolve("plain"), options(2), false, data, m -> { });
         List<Double> scales = new ArrayList<>();
-        train(tmp.resolve("scaled"), options(2).withLossScaling(true), false, data, m -> scales.add(m.lossScale()));
+        train(tmp.resolve("scaled"), options(2).toBuilder().lossScaling(true).build(), false, data,
+                m -> scales.add(m.lossScale()));
         assertEquals(List.of(65536.0, 65536.0), scales); // GradScaler's initial scale, no overflow, no growth yet
         // ×2¹⁶ then ÷2¹⁶ is exact in floating point: the scaled run is the unscaled one, bit for bit
         assertEquals(lossLines(tmp.resolve("plain")), lossLines(tmp.resolve("scaled")));

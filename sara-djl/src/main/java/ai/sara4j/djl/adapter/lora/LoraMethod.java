@@ -7,7 +7,6 @@ import ai.sara4j.djl.adapter.AdapterLayer;
 import ai.sara4j.djl.adapter.AdapterMethod;
 import ai.sara4j.djl.adapter.AdapterOptions;
 import ai.sara4j.djl.adapter.LayerInit;
-import java.util.Map;
 import java.util.Set;
 
 /** LoRA in the adapter registry; it also reads every plain PEFT LoRA folder (peft_type LORA, no sara4j section). */
@@ -33,13 +32,19 @@ public final class LoraMethod implements AdapterMethod {
         return new LoraLayer(base, lora.rankFor(module), lora.scalingFor(module), lora.dropout(), init);
     }
 
-    /** r (default 8), alpha (default r), dropout (default 0); {@code --method-option use_rslora=true}. */
+    /** r, alpha, dropout ({@link LoraConfig}'s defaults for those unset); {@code --method-option use_rslora=true}. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
         options.requireOnly(name(), Set.of("r", "alpha", "dropout"), Set.of("use_rslora"));
-        boolean rslora = Boolean.parseBoolean(options.extra().getOrDefault("use_rslora", "false"));
-        int r = options.r().orElse(8);
-        return new LoraConfig(options.targets(), r, options.alpha().orElse((double) r), options.dropout().orElse(0.0),
-                rslora, Map.of(), Map.of(), options.seed());
+        String rslora = options.extra().getOrDefault("use_rslora", "false").trim();
+        if (!rslora.equalsIgnoreCase("true") && !rslora.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("method option 'use_rslora' must be true or false, got '" + rslora + "'");
+        }
+        LoraConfig.Builder b = LoraConfig.builder(options.targets()).seed(options.seed())
+                .useRslora(Boolean.parseBoolean(rslora));
+        options.r().ifPresent(b::r);
+        options.alpha().ifPresent(b::alpha);
+        options.dropout().ifPresent(b::dropout);
+        return b.build();
     }
 }

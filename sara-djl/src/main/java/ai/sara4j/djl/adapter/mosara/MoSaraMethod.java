@@ -33,12 +33,15 @@ public final class MoSaraMethod implements AdapterMethod {
         return new MoSaraLayer(base, k, mo.heads(), mo.dropout(), init);
     }
 
-    /** threshold (default 0.5) or ranks per module, heads (default 5), dropout (default 0.05). */
+    /** threshold or ranks per module, heads, dropout; {@link MoSaraConfig}'s defaults for those unset. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
         options.requireOnly(name(), Set.of("threshold", "ranks", "heads", "dropout"), Set.of());
-        return new MoSaraConfig(options.targets(), options.threshold().orElse(MoSaraConfig.DEFAULT_THRESHOLD),
-                options.heads().orElse(MoSaraConfig.DEFAULT_HEADS), options.ranks(),
-                options.dropout().orElse(MoSaraConfig.DEFAULT_DROPOUT), options.seed());
+        MoSaraConfig.Builder b = MoSaraConfig.builder(options.targets()).rankPattern(options.ranks())
+                .seed(options.seed());
+        options.threshold().ifPresent(b::threshold);
+        options.heads().ifPresent(b::heads);
+        options.dropout().ifPresent(b::dropout);
+        return b.build();
     }
 }

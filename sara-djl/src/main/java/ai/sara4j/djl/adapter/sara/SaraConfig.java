@@ -3,27 +3,33 @@ package ai.sara4j.djl.adapter.sara;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.OptionChecks;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * SARA: ΔW = U·diag(λ)·V with a rank k per module from the SVD of its weight (SARA Algorithm 1 with
  * {@code threshold}), or given per module in {@code rankPattern} (PEFT key rule), which wins.
  *
- * @param targets target modules
- * @param threshold fraction of the singular-value sum the k leading values must reach (paper: 0.009–0.09; 0.01
- *     for LLaMA-7B maths, the default)
- * @param rankPattern per-module k overrides
- * @param init how U, λ, V start
- * @param dropout adapter input dropout (paper 0.05)
- * @param seed seed of the random initialisation
+ * <pre>{@code
+ * SaraConfig config = SaraConfig.builder(TargetMatcher.names("q_proj", "v_proj")).threshold(0.01).build();
+ * }</pre>
+ *
+ * <p>Defaults (the paper's): threshold {@value #DEFAULT_THRESHOLD} (its LLaMA-7B maths setting; the paper uses
+ * 0.009–0.09), {@link Init#RANDOM}, dropout {@value #DEFAULT_DROPOUT}, no rank pattern, seed
+ * {@value AdapterConfig#DEFAULT_SEED}. Checked at construction: threshold in (0, 1], dropout in [0, 1), every
+ * rank_pattern value &gt;= 1.
  */
-public record SaraConfig(TargetMatcher targets, double threshold, Map<String, Integer> rankPattern, Init init,
-        double dropout, long seed) implements AdapterConfig {
+public final class SaraConfig implements AdapterConfig {
+    /** The registry name. */
     public static final String METHOD = "sara";
+    /** The paper's threshold for LLaMA-7B on maths. */
     public static final double DEFAULT_THRESHOLD = 0.01;
+    /** The paper's adapter dropout. */
     public static final double DEFAULT_DROPOUT = 0.05;
+    private static final String OWNER = "SARA";
 
     /** Initialisation of the trainable factors. */
     public enum Init {
@@ -32,7 +38,12 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
         /** As RANDOM but U = 0, so ΔW = 0 at step 0 (LoRA-style; U still gets a gradient). */
         ZERO;
 
-        /** {@code random} or {@code zero}, as written in {@code adapter_config.json} and on the command line. */
+        /**
+         * @param name {@code random} or {@code zero}, as written in {@code adapter_config.json} and on the command
+         *     line (any case)
+         * @return the variant
+         * @throws IllegalArgumentException naming the value when it is neither
+         */
         public static Init parse(String name) {
             try {
                 return valueOf(name.toUpperCase(Locale.ROOT));
@@ -42,41 +53,120 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
         }
     }
 
-    public SaraConfig {
-        if (!(threshold > 0 && threshold <= 1)) {
-            throw new IllegalArgumentException("SARA threshold must be in (0, 1], got " + threshold);
-        }
-        rankPattern = Map.copyOf(rankPattern);
+    private final TargetMatcher targets;
+    private final double threshold;
+    private final Map<String, Integer> rankPattern;
+    private final Init init;
+    private final double dropout;
+    private final long seed;
+
+    private SaraConfig(Builder b) {
+        this.targets = b.targets;
+        this.threshold = OptionChecks.threshold(OWNER, b.threshold);
+        this.rankPattern = OptionChecks.ranks(OWNER, "rank_pattern", b.rankPattern);
+        this.init = b.init;
+        this.dropout = OptionChecks.dropout(OWNER, b.dropout);
+        this.seed = b.seed;
     }
 
-    /** Paper defaults for the given targets. */
+    /**
+     * A builder with the paper's defaults for the given targets.
+     *
+     * @param targets which Linear modules get an adapter
+     * @return a new builder
+     */
+    public static Builder builder(TargetMatcher targets) {
+        return new Builder(targets);
+    }
+
+    /**
+     * The paper's defaults for the given targets.
+     *
+     * @param targets which Linear modules get an adapter
+     * @return the configuration
+     */
     public static SaraConfig of(TargetMatcher targets) {
-        return new SaraConfig(targets, DEFAULT_THRESHOLD, Map.of(), Init.RANDOM, DEFAULT_DROPOUT, 42);
+        return builder(targets).build();
     }
 
+    /** @return a builder holding this configuration, to change some of it */
+    public Builder toBuilder() {
+        return builder(targets).threshold(threshold).rankPattern(rankPattern).init(init).dropout(dropout).seed(seed);
+    }
+
+    /**
+     * @param value rank-rule threshold, in (0, 1]
+     * @return a copy with that threshold
+     */
     public SaraConfig withThreshold(double value) {
-        return new SaraConfig(targets, value, rankPattern, init, dropout, seed);
+        return toBuilder().threshold(value).build();
     }
 
+    /**
+     * @param value per-module k overrides (PEFT key rule)
+     * @return a copy with that pattern
+     */
     public SaraConfig withRankPattern(Map<String, Integer> value) {
-        return new SaraConfig(targets, threshold, value, init, dropout, seed);
+        return toBuilder().rankPattern(value).build();
     }
 
+    /**
+     * @param value how U, λ, V start
+     * @return a copy with that initialisation
+     */
     public SaraConfig withInit(Init value) {
-        return new SaraConfig(targets, threshold, rankPattern, value, dropout, seed);
+        return toBuilder().init(value).build();
     }
 
+    /**
+     * @param value adapter input dropout, in [0, 1)
+     * @return a copy with that dropout
+     */
     public SaraConfig withDropout(double value) {
-        return new SaraConfig(targets, threshold, rankPattern, init, value, seed);
+        return toBuilder().dropout(value).build();
     }
 
+    /**
+     * @param value seed of the random initialisation
+     * @return a copy with that seed
+     */
     public SaraConfig withSeed(long value) {
-        return new SaraConfig(targets, threshold, rankPattern, init, dropout, value);
+        return toBuilder().seed(value).build();
     }
 
     @Override
     public String method() {
         return METHOD;
+    }
+
+    @Override
+    public TargetMatcher targets() {
+        return targets;
+    }
+
+    /** @return fraction of the singular-value sum the k leading values must reach */
+    public double threshold() {
+        return threshold;
+    }
+
+    /** @return per-module k overrides (PEFT key rule) */
+    public Map<String, Integer> rankPattern() {
+        return rankPattern;
+    }
+
+    /** @return how U, λ, V start */
+    public Init init() {
+        return init;
+    }
+
+    @Override
+    public double dropout() {
+        return dropout;
+    }
+
+    @Override
+    public long seed() {
+        return seed;
     }
 
     @Override
@@ -94,9 +184,95 @@ public record SaraConfig(TargetMatcher targets, double threshold, Map<String, In
 
     static SaraConfig fromPeft(PeftConfig file) {
         ObjectNode ext = file.extension().orElseThrow();
-        Init init = Init.parse(ext.path("init").asText("random"));
-        return new SaraConfig(file.targetModules(), ext.path("threshold").asDouble(DEFAULT_THRESHOLD),
-                file.rankPattern(), init, file.loraDropout(),
-                ext.path("seed").asLong(42));
+        return builder(file.targetModules()).threshold(ext.path("threshold").asDouble(DEFAULT_THRESHOLD))
+                .rankPattern(file.rankPattern()).init(Init.parse(ext.path("init").asText("random")))
+                .dropout(file.loraDropout()).seed(ext.path("seed").asLong(DEFAULT_SEED)).build();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SaraConfig c && targets.equals(c.targets) && Double.compare(threshold, c.threshold) == 0
+                && rankPattern.equals(c.rankPattern) && init == c.init && Double.compare(dropout, c.dropout) == 0
+                && seed == c.seed;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(targets, threshold, rankPattern, init, dropout, seed);
+    }
+
+    @Override
+    public String toString() {
+        return "SaraConfig[targets=" + targets + ", threshold=" + threshold + ", rankPattern=" + rankPattern
+                + ", init=" + init + ", dropout=" + dropout + ", seed=" + seed + "]";
+    }
+
+    /** Builds a {@link SaraConfig}; {@link #build()} checks every value and names the option that is out of range. */
+    public static final class Builder {
+        private final TargetMatcher targets;
+        private double threshold = DEFAULT_THRESHOLD;
+        private Map<String, Integer> rankPattern = Map.of();
+        private Init init = Init.RANDOM;
+        private double dropout = DEFAULT_DROPOUT;
+        private long seed = DEFAULT_SEED;
+
+        private Builder(TargetMatcher targets) {
+            this.targets = Objects.requireNonNull(targets, "targets");
+        }
+
+        /**
+         * @param value share of the singular-value sum the k leading values must reach, in (0, 1] (default
+         *     {@value SaraConfig#DEFAULT_THRESHOLD})
+         * @return this builder
+         */
+        public Builder threshold(double value) {
+            threshold = value;
+            return this;
+        }
+
+        /**
+         * @param value per-module k overrides (PEFT key rule), each at least 1; they win over the threshold
+         *     (default none)
+         * @return this builder
+         */
+        public Builder rankPattern(Map<String, Integer> value) {
+            rankPattern = Map.copyOf(value);
+            return this;
+        }
+
+        /**
+         * @param value how U, λ, V start (default {@link Init#RANDOM})
+         * @return this builder
+         */
+        public Builder init(Init value) {
+            init = Objects.requireNonNull(value, "init");
+            return this;
+        }
+
+        /**
+         * @param value adapter input dropout, in [0, 1) (default {@value SaraConfig#DEFAULT_DROPOUT})
+         * @return this builder
+         */
+        public Builder dropout(double value) {
+            dropout = value;
+            return this;
+        }
+
+        /**
+         * @param value seed of the random initialisation (default {@value AdapterConfig#DEFAULT_SEED})
+         * @return this builder
+         */
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException naming the option when a value is out of range
+         */
+        public SaraConfig build() {
+            return new SaraConfig(this);
+        }
     }
 }

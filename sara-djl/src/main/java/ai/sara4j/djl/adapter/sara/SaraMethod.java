@@ -33,12 +33,14 @@ public final class SaraMethod implements AdapterMethod {
         return new SaraLayer(base, k, sara.init(), sara.dropout(), init);
     }
 
-    /** threshold (default 0.01) or ranks per module, init {@code random} (default) or {@code zero}, dropout 0.05. */
+    /** threshold or ranks per module, init ({@code random} or {@code zero}), dropout; {@link SaraConfig}'s defaults. */
     @Override
     public AdapterConfig configure(AdapterOptions options) {
         options.requireOnly(name(), Set.of("threshold", "ranks", "init", "dropout"), Set.of());
-        SaraConfig.Init init = options.init().map(SaraConfig.Init::parse).orElse(SaraConfig.Init.RANDOM);
-        return new SaraConfig(options.targets(), options.threshold().orElse(SaraConfig.DEFAULT_THRESHOLD),
-                options.ranks(), init, options.dropout().orElse(SaraConfig.DEFAULT_DROPOUT), options.seed());
+        SaraConfig.Builder b = SaraConfig.builder(options.targets()).rankPattern(options.ranks()).seed(options.seed());
+        options.threshold().ifPresent(b::threshold);
+        options.init().map(SaraConfig.Init::parse).ifPresent(b::init);
+        options.dropout().ifPresent(b::dropout);
+        return b.build();
     }
 }

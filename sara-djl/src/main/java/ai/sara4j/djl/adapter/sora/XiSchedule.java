@@ -1,6 +1,7 @@
 package ai.sara4j.djl.adapter.sora;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * SoRA's sparsifying scheduler: the sparsity strength ξ of the proximal step, constant or stepped through
@@ -13,13 +14,16 @@ import java.util.Locale;
  *   exp_linear   exp(linspace(log(start), log(end), stages))     (start, end &gt; 0)
  * </pre>
  *
- * @param kind the shape of the schedule
- * @param start ξ of the first stage (the only value when constant)
- * @param end ξ of the last stage
- * @param stages number of values
- * @param stageSteps optimizer updates per stage
+ *
+ * <pre>{@code
+ * XiSchedule constant = XiSchedule.constant(0.375);
+ * XiSchedule linear = XiSchedule.builder(XiSchedule.Kind.LINEAR).from(0.1).to(1).stages(5).stageSteps(200).build();
+ * }</pre>
+ *
+ * <p>Checked when built: ξ values finite and &gt;= 0 (&gt; 0 for {@code exp_linear}), stages and stage steps &gt;= 1.
+ * A {@code CONSTANT} schedule keeps only its first value (end = start, one stage of one update).
  */
-public record XiSchedule(Kind kind, double start, double end, int stages, long stageSteps) {
+public final class XiSchedule {
     /** The schedule's shape; {@code CONSTANT} ignores end, stages and stageSteps. */
     public enum Kind {
         CONSTANT, LINEAR, LOG_LINEAR, EXP_LINEAR;
@@ -45,9 +49,17 @@ public record XiSchedule(Kind kind, double start, double end, int stages, long s
         }
     }
 
-    public XiSchedule {
-        if (!(start >= 0) || !(end >= 0)) {
-            throw new IllegalArgumentException("SoRA xi must be >= 0, got xi=" + start + ", xi_max=" + end);
+    private final Kind kind;
+    private final double start;
+    private final double end;
+    private final int stages;
+    private final long stageSteps;
+
+    private XiSchedule(Kind kind, double start, double end, int stages, long stageSteps) {
+        Objects.requireNonNull(kind, "kind");
+        if (!(Double.isFinite(start) && start >= 0) || !(Double.isFinite(end) && end >= 0)) {
+            throw new IllegalArgumentException("SoRA xi and xi_max must be finite numbers >= 0, got xi=" + start
+                    + ", xi_max=" + end);
         }
         if (kind != Kind.CONSTANT) {
             if (stages < 1 || stageSteps < 1) {
@@ -59,14 +71,61 @@ public record XiSchedule(Kind kind, double start, double end, int stages, long s
                         + " and " + end);
             }
         }
+        boolean constant = kind == Kind.CONSTANT;
+        this.kind = kind;
+        this.start = start;
+        this.end = constant ? start : end;
+        this.stages = constant ? 1 : stages;
+        this.stageSteps = constant ? 1 : stageSteps;
     }
 
-    /** A constant ξ. */
+    /**
+     * A constant ξ.
+     *
+     * @param xi the sparsity strength, finite and &gt;= 0
+     * @return the schedule
+     * @throws IllegalArgumentException when {@code xi} is out of range
+     */
     public static XiSchedule constant(double xi) {
         return new XiSchedule(Kind.CONSTANT, xi, xi, 1, 1);
     }
 
-    /** The ξ of every stage, in order. */
+    /**
+     * A builder of a schedule of the given shape (ξ from 0 to 0 in one stage of one update until set).
+     *
+     * @param kind the shape
+     * @return a new builder
+     */
+    public static Builder builder(Kind kind) {
+        return new Builder(kind);
+    }
+
+    /** @return the shape of the schedule */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** @return ξ of the first stage (the only value when constant) */
+    public double start() {
+        return start;
+    }
+
+    /** @return ξ of the last stage */
+    public double end() {
+        return end;
+    }
+
+    /** @return number of values */
+    public int stages() {
+        return stages;
+    }
+
+    /** @return optimizer updates per stage */
+    public long stageSteps() {
+        return stageSteps;
+    }
+
+    /** @return the ξ of every stage, in order */
     public double[] values() {
         if (kind == Kind.CONSTANT) {
             return new double[] {start};
@@ -83,7 +142,10 @@ public record XiSchedule(Kind kind, double start, double end, int stages, long s
         return out;
     }
 
-    /** ξ for optimizer update {@code step} (from 1): stage (step − 1) / stageSteps, capped at the last stage. */
+    /**
+     * @param step an optimizer update, from 1
+     * @return ξ for that update: stage (step − 1) / stageSteps, capped at the last stage
+     */
     public double at(long step) {
         double[] v = values();
         long stage = Math.min((Math.max(step, 1) - 1) / stageSteps, v.length - 1);
@@ -93,5 +155,80 @@ public record XiSchedule(Kind kind, double start, double end, int stages, long s
     /** numpy's linspace(a, b, stages)[i]: the last point is b exactly. */
     private double linspace(double a, double b, int i) {
         return stages == 1 ? a : i == stages - 1 ? b : a + i * ((b - a) / (stages - 1));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof XiSchedule x && kind == x.kind && Double.compare(start, x.start) == 0
+                && Double.compare(end, x.end) == 0 && stages == x.stages && stageSteps == x.stageSteps;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, start, end, stages, stageSteps);
+    }
+
+    @Override
+    public String toString() {
+        return kind == Kind.CONSTANT ? "XiSchedule[constant " + start + "]"
+                : "XiSchedule[" + kind.label() + " " + start + " to " + end + ", " + stages + " stages of "
+                        + stageSteps + " updates]";
+    }
+
+    /** Builds a stepped {@link XiSchedule}; {@link #build()} checks the values and names the one out of range. */
+    public static final class Builder {
+        private final Kind kind;
+        private double start;
+        private double end;
+        private int stages = 1;
+        private long stageSteps = 1;
+
+        private Builder(Kind kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+        }
+
+        /**
+         * @param value ξ of the first stage ({@code xi})
+         * @return this builder
+         */
+        public Builder from(double value) {
+            start = value;
+            return this;
+        }
+
+        /**
+         * @param value ξ of the last stage ({@code xi_max})
+         * @return this builder
+         */
+        public Builder to(double value) {
+            end = value;
+            return this;
+        }
+
+        /**
+         * @param value number of values ({@code xi_stages}), at least 1
+         * @return this builder
+         */
+        public Builder stages(int value) {
+            stages = value;
+            return this;
+        }
+
+        /**
+         * @param value optimizer updates per stage ({@code xi_stage_steps}), at least 1
+         * @return this builder
+         */
+        public Builder stageSteps(long value) {
+            stageSteps = value;
+            return this;
+        }
+
+        /**
+         * @return the schedule
+         * @throws IllegalArgumentException naming the value that is out of range
+         */
+        public XiSchedule build() {
+            return new XiSchedule(kind, start, end, stages, stageSteps);
+        }
     }
 }

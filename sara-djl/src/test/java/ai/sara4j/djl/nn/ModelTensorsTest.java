@@ -1,0 +1,57 @@
+package ai.sara4j.djl.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import ai.djl.Device;
+import ai.sara4j.core.rank.Method;
+import ai.sara4j.core.rank.RankPlanner;
+import ai.sara4j.core.rank.Spectrum;
+import ai.sara4j.core.safetensors.Checkpoint;
+import ai.sara4j.core.safetensors.TensorInfo;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.core.testing.SharedData;
+import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.svd.EngineSingularValues;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A loaded model's parameters plan exactly as its checkpoint folder does. */
+class ModelTensorsTest {
+
+    @Test
+    void planFromTheModelInMemoryEqualsThePlanFromItsCheckpoint() throws Exception {
+        TargetMatcher targets = TargetMatcher.parse("all-linear");
+        EngineSingularValues svd = EngineSingularValues.exact(Device.cpu());
+        try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories());
+                LanguageModel lm = LanguageModel.load(SharedData.tinyStories(), Device.cpu());
+                ModelTensors memory = ModelTensors.of(lm.model())) {
+            // the tied output layer is listed once, under the embedding's path; the checkpoint stores it as lm_head
+            assertFalse(memory.contains("lm_head.weight"));
+            List<String> names = new ArrayList<>(checkpoint.tensors().keySet());
+            names.set(names.indexOf("lm_head.weight"), "model.embed_tokens.weight");
+            assertEquals(names.stream().sorted().toList(), List.copyOf(memory.tensors().keySet()));
+            for (TensorInfo t : checkpoint.tensors().values()) {
+                String name = t.name().equals("lm_head.weight") ? "model.embed_tokens.weight" : t.name();
+                assertArrayEquals(t.shape(), memory.info(name).shape(), name);
+                assertArrayEquals(checkpoint.readFloats(t.name()), memory.readFloats(name), name);
+            }
+            RankPlanner fromFile = RankPlanner.of(checkpoint, targets);
+            RankPlanner fromMemory = RankPlanner.of(memory, targets);
+            assertEquals(fromFile.targets(), fromMemory.targets());
+            assertEquals(fromFile.base(), fromMemory.base());
+            Map<String, Spectrum> fileSpectra = fromFile.spectra(svd);
+            Map<String, Spectrum> memorySpectra = fromMemory.spectra(svd);
+            for (double t : new double[] {0.01, 0.1, 0.5, 0.9}) {
+                assertEquals(fromFile.byThreshold(Method.SARA, t, fileSpectra).toJson(),
+                        fromMemory.byThreshold(Method.SARA, t, memorySpectra).toJson(), "threshold " + t);
+                assertEquals(fromFile.byThreshold(Method.MOSARA, t, 5, fileSpectra).toJson(),
+                        fromMemory.byThreshold(Method.MOSARA, t, 5, memorySpectra).toJson(), "threshold " + t);
+            }
+            assertEquals(fromFile.fixedRank(Method.LORA, 8).toJson(), fromMemory.fixedRank(Method.LORA, 8).toJson());
+        }
+    }
+}
