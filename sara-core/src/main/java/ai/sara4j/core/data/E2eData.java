@@ -48,6 +48,7 @@ public final class E2eData {
 
     /** Every pair of {@code file}, in file order. */
     public static List<Pair> read(Path file) throws DatasetException {
+        DatasetException.requireFile(file);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

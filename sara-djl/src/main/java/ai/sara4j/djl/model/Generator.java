@@ -30,10 +30,8 @@ public final class Generator {
             throw new IllegalArgumentException("cannot generate from an empty prompt");
         }
         ModelConfig config = model.config();
-        if (config.rope() == null && promptIds.length + options.maxNewTokens() > config.maxPositions()) {
-            throw new IllegalArgumentException("prompt (" + promptIds.length + " tokens) plus " + options.maxNewTokens()
-                    + " new tokens exceeds the model's " + config.maxPositions() + " positions");
-        }
+        config.checkLength((long) promptIds.length + options.maxNewTokens(),
+                "prompt (" + promptIds.length + " tokens) plus " + options.maxNewTokens() + " new tokens");
         List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : config.eosTokenIds();
         Random random = new Random(options.seed());
         ParameterStore ps = new ParameterStore(manager, false);

@@ -56,6 +56,22 @@ public record ModelConfig(
         eosTokenIds = List.copyOf(eosTokenIds);
     }
 
+    /**
+     * Refuses a sequence longer than the model's positions: GPT-2 has no embedding for them, and LLaMA and GPT-J
+     * would run rotary angles they were never trained on and answer garbage without a word.
+     *
+     * @param tokens the sequence's length (cached and new tokens, or a prompt plus the tokens to generate)
+     * @param what the sequence, for the message (e.g. {@code "prompt (30 tokens) plus 64 new tokens"})
+     * @throws IllegalArgumentException naming the length, the limit and its config.json key
+     */
+    public void checkLength(long tokens, String what) {
+        if (tokens > maxPositions) {
+            throw new IllegalArgumentException(what + ": " + tokens + " tokens exceed the model's " + maxPositions
+                    + " positions (" + (family == ModelFamily.LLAMA ? "max_position_embeddings" : "n_positions")
+                    + " in config.json)");
+        }
+    }
+
     /** Reads {@code config.json}; every problem is a {@link ModelException} naming the file and field. */
     public static ModelConfig read(Path configJson) throws ModelException {
         JsonNode root;
