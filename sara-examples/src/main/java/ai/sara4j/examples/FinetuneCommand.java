@@ -175,6 +175,9 @@ final class FinetuneCommand implements Callable<Integer> {
         OutputFolder run = OutputFolder.of(RUN_KIND, "./sara finetune").withInput("--model", model)
                 .withInput("--data", data).withOverwrite(overwrite.overwrite);
         if (!resume) {
+            if (overwrite.overwrite) {
+                TrainingRun.requireNoWriter(out); // --overwrite replaces a finished run, never a live one
+            }
             run.claim(out);
             return;
         }

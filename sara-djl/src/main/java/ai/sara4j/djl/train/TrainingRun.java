@@ -79,6 +79,20 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /**
+     * Fails when a process (this one included) is training into {@code folder}: for a caller about to replace the
+     * folder, which must not pull a live run's files from under it. A folder without a lock file is free.
+     *
+     * @param folder a run folder (it need not exist)
+     * @throws IllegalStateException naming the writer's pid
+     * @throws IOException when the lock file cannot be opened
+     */
+    public static void requireNoWriter(Path folder) throws IOException {
+        if (Files.isRegularFile(folder.resolve(RunLock.FILE))) {
+            RunLock.acquire(folder).close();
+        }
+    }
+
+    /**
      * Opens (creating) the run folder for writing: takes its lock and removes temporary folders a killed writer
      * left.
      *
