@@ -8,10 +8,21 @@ import java.nio.file.Path;
 public class DatasetException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error without an underlying cause, e.g. a malformed line.
+     *
+     * @param message what is wrong, naming the file and the line or record
+     */
     public DatasetException(String message) {
         super(message);
     }
 
+    /**
+     * An error caused by another, e.g. an I/O or JSON error.
+     *
+     * @param message what is wrong, naming the file and the line or record
+     * @param cause the underlying error
+     */
     public DatasetException(String message, Throwable cause) {
         super(message, cause);
     }
