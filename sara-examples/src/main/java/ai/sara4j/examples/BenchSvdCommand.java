@@ -53,6 +53,9 @@ final class BenchSvdCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--size must be >= 2, --count and --repeat >= 1");
         }
         int rank = k == null ? Math.max(1, size / 16) : k;
+        if (rank < 1 || rank > size) {
+            throw new IllegalArgumentException("--k must be in [1, --size " + size + "], got " + rank);
+        }
         DataType type = Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT64);
         EngineSvd.Algorithm algo = EngineSvd.Algorithm.parse("--algorithm", algorithm);
         Device dev = device.device();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
@@ -79,6 +80,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         adapterChoice.check(seed);
+        if (profile != null) {
+            OutputFolder.of("profile", "./sara bench train").withOption("--profile").withInput("--model", source.model)
+                    .checkFile(profile);
+        }
         Device dev = device.device();
         DataType type = dtype == null ? ModelLoader.workingType(dev)
                 : Engines.floatType("--dtype", dtype, DataType.FLOAT32, DataType.FLOAT16);

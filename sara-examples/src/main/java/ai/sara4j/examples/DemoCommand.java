@@ -2,6 +2,7 @@ package ai.sara4j.examples;
 
 import ai.djl.Device;
 import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.model.Completion;
 import ai.sara4j.djl.model.GenerationOptions;
@@ -9,14 +10,13 @@ import ai.sara4j.djl.model.LanguageModel;
 import ai.sara4j.djl.train.TrainingRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -53,14 +53,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    /** Marks a folder as the demo's, so that running the demo again may replace what it wrote there. */
-    private static final String MARKER = ".sara-demo";
+    @Mixin
+    OverwriteOption overwrite;
+
     /** Everything the demo writes in its folder besides the marker. */
     private static final List<String> OUTPUTS = List.of("data", "init-model", "base-run", "base-model", "ranks.png",
             "sara-run", "merged-model");
 
     @Override
     public Integer call() throws Exception {
+        NumericOptions.share("--threshold", threshold);
+        NumericOptions.atLeast("--base-steps", baseSteps, 1);
+        NumericOptions.atLeast("--sara-steps", saraSteps, 1);
         prepareOutputFolder();
         Path data = out.resolve("data");
         Path baseData = data.resolve("add.txt");
@@ -140,26 +144,19 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * A new or empty folder is taken as it is; a folder of an earlier demo run (it has the marker) loses what that run
-     * wrote, and only that; any other folder is refused, since the demo would mix its files with someone else's.
+     * Claims {@code --out} as the demo's ({@link OutputFolder}): a new or empty folder is taken; a folder of an earlier
+     * demo run loses what that run wrote, and only that; any other folder is refused (unless {@code --overwrite}),
+     * since the demo would mix its files with someone else's.
      */
     private void prepareOutputFolder() throws IOException {
-        if (Files.isDirectory(out) && !Files.exists(out.resolve(MARKER))) {
-            try (Stream<Path> entries = Files.list(out)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IllegalArgumentException("--out " + out + " holds files that ./sara demo did not write;"
-                            + " choose an empty or new folder");
-                }
-            }
-        }
-        if (Files.exists(out.resolve(MARKER))) {
+        OutputFolder.Found found = OutputFolder.of("demo", "./sara demo").withInput("--model", model)
+                .withOverwrite(overwrite.overwrite).claim(out);
+        if (found == OutputFolder.Found.EARLIER_OUTPUT) {
             System.out.println("Replacing the previous demo run in " + out.toAbsolutePath());
             for (String name : OUTPUTS) {
-                AtomicFiles.deleteRecursively(out.resolve(name));
+                AtomicFiles.delete(out.resolve(name));
             }
         }
-        AtomicFiles.writeString(out.resolve(MARKER), "written by ./sara demo; running it again replaces this folder's"
-                + " demo files\n");
     }
 
     private static void section(String title) {

@@ -1,6 +1,7 @@
 package ai.sara4j.examples;
 
 import ai.sara4j.core.io.AtomicFiles;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.eval.EvalReport;
 import ai.sara4j.djl.eval.EvalTask;
 import ai.sara4j.djl.eval.Evaluator;
@@ -38,12 +39,18 @@ final class EvalCommand implements Callable<Integer> {
             description = "Generation budget per prompt; 0 = the task's default (math 256, choice 32, e2e 64).")
     int maxNewTokens;
 
-    @Option(names = "--out", required = true, description = "Output JSON file (written atomically).")
+    @Option(names = "--out", required = true, description = "Output JSON file (written atomically; replaces an "
+            + "earlier file, never an input).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         EvalTask evalTask = EvalTask.parse(task);
+        NumericOptions.atLeast("--limit", limit, 0);
+        NumericOptions.atLeast("--batch-size", batchSize, 1);
+        NumericOptions.atLeast("--max-new-tokens", maxNewTokens, 0);
+        OutputFolder.of("eval", "./sara eval").withInput("--model", model.modelFolder())
+                .withInput("--adapter", model.adapter).withInput("--data", data).checkFile(out);
         EvalReport report;
         try (ModelOptions.Loaded loaded = model.load(); ProgressBar bar = ProgressBars.create("eval", "examples")) {
             report = new Evaluator(loaded.lm(), batchSize, maxNewTokens).run(data, evalTask, limit, (done, total) -> {

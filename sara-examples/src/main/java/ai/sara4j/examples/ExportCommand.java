@@ -1,5 +1,6 @@
 package ai.sara4j.examples;
 
+import ai.sara4j.core.io.OutputFolder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,8 +19,12 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "peft", description = "Export format; only peft (default).")
     String format;
 
-    @Option(names = "--out", required = true, description = "Output folder (written atomically).")
+    @Option(names = "--out", required = true, description = "Output folder: new, empty, or an earlier export output "
+            + "(written atomically).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--base-name", description = "base_model_name_or_path to record (default: the --model folder).")
     String baseName;
@@ -32,8 +37,12 @@ final class ExportCommand implements Callable<Integer> {
         if (model.adapter == null) {
             throw new IllegalArgumentException("--adapter is required: export converts an adapter");
         }
+        Path base = model.modelFolder();
+        OutputFolder output = OutputFolder.of("export", "./sara export").withInput("--model", base)
+                .withInput("--adapter", model.adapter).withOverwrite(overwrite.overwrite);
+        output.check(out);
         try (ModelOptions.Loaded loaded = model.load()) {
-            loaded.adapter().exportPeft(out, baseName != null ? baseName : model.modelFolder().toString());
+            output.write(out, tmp -> loaded.adapter().exportPeft(tmp, baseName != null ? baseName : base.toString()));
         }
         System.out.println("PEFT adapter: " + out.toAbsolutePath());
         return 0;

@@ -3,8 +3,10 @@ package ai.sara4j.examples;
 import ai.djl.Device;
 import ai.sara4j.core.data.DataFormat;
 import ai.sara4j.core.data.Example;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.core.peft.PeftConfig;
 import ai.sara4j.djl.adapter.AdapterConfig;
+import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.LanguageModel;
@@ -16,12 +18,15 @@ import ai.sara4j.djl.train.TrainingRun;
 import ai.sara4j.djl.train.data.ExampleTokenizer;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.slf4j.Logger;
@@ -39,6 +44,8 @@ final class FinetuneCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(FinetuneCommand.class);
     /** The SARA paper's learning rates (Table 5, LLaMA-7B maths). */
     static final Map<String, Double> PAPER_LEARNING_RATES = Map.of("lora", 3e-4, "sara", 3e-3, "mosara", 3e-2);
+    /** The kind of output a run folder is ({@link OutputFolder}). */
+    static final String RUN_KIND = "finetune-run";
 
     @Option(names = "--model", required = true, description = "Hugging Face model folder.")
     Path model;
@@ -99,8 +106,12 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its newest intact checkpoint (refused when any setting differs).")
     boolean resume;
 
-    @Option(names = "--out", required = true, description = "Run folder.")
+    @Option(names = "--out", required = true, description = "Run folder: new, empty, or an earlier run of ./sara "
+            + "finetune (marked by its .sara4j-output file; continued with --resume).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     /** The command-line option of each {@link TrainingOptions} builder option. */
     private static final Map<String, String> FLAGS = Map.of("learningRate", "--lr", "epochs", "--epochs",
@@ -121,6 +132,7 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         DataFormat dataFormat = format == null ? DataFormat.detect(data) : DataFormat.parse(format);
         List<Example> examples = dataFormat.trainingExamples(data);
+        claimRunFolder();
         try (LanguageModel lm = LanguageModel.load(model, dev)) {
             long eos = lm.model().config().eosTokenIds().stream().findFirst().orElseThrow(() ->
                     new IllegalArgumentException(model + "/config.json: no eos_token_id; the target needs an EOS"));
@@ -155,6 +167,31 @@ final class FinetuneCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Marks {@code --out} as a run folder before anything is written into it; {@code --resume} needs one that an
+     * earlier run marked, and {@code --overwrite} (which starts afresh) cannot go with it.
+     */
+    private void claimRunFolder() throws IOException {
+        OutputFolder run = OutputFolder.of(RUN_KIND, "./sara finetune").withInput("--model", model)
+                .withInput("--data", data).withOverwrite(overwrite.overwrite);
+        if (!resume) {
+            if (overwrite.overwrite) {
+                TrainingRun.requireNoWriter(out); // --overwrite replaces a finished run, never a live one
+            }
+            run.claim(out);
+            return;
+        }
+        if (overwrite.overwrite) {
+            throw new IllegalArgumentException("--resume continues the run in --out and --overwrite would delete it;"
+                    + " pass one of them");
+        }
+        run.check(out);
+        if (!Files.isDirectory(out) || !OutputFolder.kindOf(out).equals(Optional.of(RUN_KIND))) {
+            throw new IllegalArgumentException("--resume: --out " + out + " is not a run folder of ./sara finetune"
+                    + " (it has no " + OutputFolder.MARKER + " marker of a finetune run)");
+        }
+    }
+
     /** The training options of the command line, checked before any work (an error names the option). */
     private TrainingOptions options(Device dev) {
         TrainingOptions.Builder b = TrainingOptions.builder()
@@ -174,6 +211,7 @@ final class FinetuneCommand implements Callable<Integer> {
     }
 
     static double paperLearningRate(String method) {
+        AdapterMethods.byName(method); // an unknown method is named as such, not as one without a learning rate
         Double value = PAPER_LEARNING_RATES.get(method);
         if (value == null) {
             throw new IllegalArgumentException("no paper learning rate for method " + method + "; pass --lr");

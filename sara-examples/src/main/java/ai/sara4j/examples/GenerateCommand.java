@@ -29,9 +29,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-
     @Override
     public Integer call() throws Exception {
+        NumericOptions.atLeast("--max-new-tokens", maxNewTokens, 0);
+        NumericOptions.finiteNonNegative("--temperature", temperature);
+        NumericOptions.share("--top-p", topP);
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens).sampling(temperature, topP, seed);
         try (ModelOptions.Loaded loaded = model.load()) {
             System.out.println(loaded.lm().generate(prompt, options).text());

@@ -1,5 +1,6 @@
 package ai.sara4j.examples;
 
+import ai.sara4j.core.io.OutputFolder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,12 +17,14 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "Text to score.")
     String prompt;
 
-    @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically).")
+    @Option(names = "--out", required = true, description = "Output .safetensors file (written atomically; replaces "
+            + "an earlier file, never an input).")
     Path out;
-
 
     @Override
     public Integer call() throws Exception {
+        OutputFolder.of("logits", "./sara logits").withInput("--model", model.modelFolder())
+                .withInput("--adapter", model.adapter).checkFile(out);
         try (ModelOptions.Loaded loaded = model.load()) {
             loaded.lm().logits(prompt).write(out);
         }

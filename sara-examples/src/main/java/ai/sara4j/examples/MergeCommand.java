@@ -1,5 +1,6 @@
 package ai.sara4j.examples;
 
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.djl.adapter.MergedCheckpointWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -16,16 +17,24 @@ final class MergeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--out", required = true, description = "Output folder (written to a temporary sibling, then renamed).")
+    @Option(names = "--out", required = true, description = "Output folder: new, empty, or an earlier merge output "
+            + "(written to a temporary sibling, then renamed).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Override
     public Integer call() throws Exception {
         if (model.adapter == null) {
             throw new IllegalArgumentException("--adapter is required: merge folds an adapter into the model");
         }
+        Path base = model.modelFolder();
+        OutputFolder output = OutputFolder.of("merge", "./sara merge").withInput("--model", base)
+                .withInput("--adapter", model.adapter).withOverwrite(overwrite.overwrite);
+        output.check(out);
         try (ModelOptions.Loaded loaded = model.load()) {
-            MergedCheckpointWriter.write(model.modelFolder(), loaded.adapter(), out);
+            output.write(out, tmp -> MergedCheckpointWriter.write(base, loaded.adapter(), tmp));
         }
         System.out.println("merged checkpoint: " + out.toAbsolutePath());
         return 0;

@@ -1,6 +1,7 @@
 package ai.sara4j.examples;
 
 import ai.djl.ndarray.types.DataType;
+import ai.sara4j.core.io.OutputFolder;
 import ai.sara4j.core.rank.BudgetMatcher;
 import ai.sara4j.core.rank.Method;
 import ai.sara4j.core.rank.RankPlan;
@@ -53,7 +54,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
 
-    @Option(names = "--chart", description = "Draw k per layer, one line per target kind (.png or .svg).")
+    @Option(names = "--chart", description = "Draw k per layer, one line per target kind (.png or .svg; replaces an "
+            + "earlier file, never an input).")
     Path chart;
 
     @Mixin
@@ -69,6 +71,20 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Method m = Method.parse(method);
+        if (rank.threshold != null) {
+            NumericOptions.share("--threshold", rank.threshold);
+        }
+        if (rank.matchLoraR != null) {
+            NumericOptions.atLeast("--match-lora-r", rank.matchLoraR, 1);
+        }
+        if (rank.r != null) {
+            NumericOptions.atLeast("--r", rank.r, 1);
+        }
+        NumericOptions.atLeast("--heads", heads, 1);
+        if (chart != null) {
+            OutputFolder.of("plan-chart", "./sara plan").withOption("--chart").withInput("--model", model)
+                    .checkFile(chart);
+        }
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             RankPlanner planner = RankPlanner.of(checkpoint, targets.matcher(),
                     CheckpointLayouts.storedInByOut(model));

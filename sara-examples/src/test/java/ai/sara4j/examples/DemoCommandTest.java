@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.sara4j.core.io.OutputFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +71,7 @@ class DemoCommandTest {
         assertTrue(again.out().contains("Replacing the previous demo run"), again.out());
         assertEquals(4, Files.readAllLines(out.resolve("sara-run/metrics.jsonl")).size()); // a fresh run, not 8 lines
         assertEquals("mine", Files.readString(out.resolve("notes.txt"))); // not one of the demo's files
+        assertEquals(Optional.of("demo"), OutputFolder.kindOf(out));
 
         Path foreign = tmp.resolve("foreign");
         Files.createDirectories(foreign);

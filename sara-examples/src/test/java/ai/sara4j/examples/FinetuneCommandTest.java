@@ -76,6 +76,47 @@ class FinetuneCommandTest {
         assertTrue(wrongOption.err().contains("option 'threshold' does not apply to method lora"), wrongOption.err());
     }
 
+    /** Each bad input fails before the model loads, with a message naming the option, file or record. */
+    @Test
+    void badInputsAreNamed(@TempDir Path tmp) throws IOException {
+        String model = SharedData.tinyStories().toString();
+        Path data = Files.writeString(tmp.resolve("train.json"), "[{\"instruction\": \"a\", \"output\": \"b\"}]");
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "mine");
+        assertRefused(List.of("--data", data.toString(), "--out", file.toString()),
+                "--out " + file + " is a file, not a folder");
+        assertEquals("mine", Files.readString(file));
+        assertRefused(List.of("--data", data.toString(), "--out", data.toString()), "is the input --data");
+        assertRefused(List.of("--data", data.toString(), "--out", tmp.resolve("new").toString(), "--resume"),
+                "--resume: --out " + tmp.resolve("new") + " is not a run folder of ./sara finetune");
+        assertRefused(List.of("--data", data.toString(), "--out", tmp.resolve("run").toString(), "--method", "qlora"),
+                "method 'qlora' (known: lora, sara, mosara, sora, edora)");
+        Path folder = Files.createDirectories(tmp.resolve("dir.json"));
+        assertRefused(List.of("--data", folder.toString(), "--out", tmp.resolve("run").toString()),
+                folder + ": is a folder, not a data file");
+        Path noOutput = Files.writeString(tmp.resolve("no-output.json"),
+                "[{\"instruction\": \"a\", \"output\": \"b\"}, {\"instruction\": \"c\"}]");
+        assertRefused(List.of("--data", noOutput.toString(), "--out", tmp.resolve("run").toString()),
+                noOutput + ": record 1: missing field 'output'");
+        assertTrue(Files.notExists(tmp.resolve("run")) && Files.notExists(tmp.resolve("new")), "nothing created");
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("a.txt"), "a");
+        assertRefused(List.of("--data", data.toString(), "--out", foreign.toString()),
+                "holds files that ./sara finetune did not write (a.txt)");
+    }
+
+    private static void assertRefused(List<String> args, String expected) {
+        List<String> all = new ArrayList<>(List.of("finetune", "--model",
+                SharedData.tinyStories().toString(), "--lr", "1e-3"));
+        all.addAll(args);
+        if (args.contains("--method")) {
+            all.remove("--lr");
+            all.remove("1e-3");
+        }
+        CliRunner.Result r = CliRunner.run(all.toArray(String[]::new));
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(expected), r.err());
+    }
+
     /** {@code args} with {@code extra} options set (replacing an option's value when it is already there). */
     private static String[] with(String[] args, String... extra) {
         List<String> out = new ArrayList<>(List.of(args));

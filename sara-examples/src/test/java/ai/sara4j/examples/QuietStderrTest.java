@@ -59,7 +59,7 @@ class QuietStderrTest {
         Files.write(data, Files.readAllLines(SharedData.require("data/e2e/valid.txt")).subList(0, 4));
         Path run = tmp.resolve("run");
         String train = run(tmp, "finetune", "--model", model.toString(), "--data", data.toString(), "--method",
-                "sara", "--threshold", "0.2", "--targets", "q_proj,v_proj", "--max-steps", "1", "--batch-size", "4",
+                "sara", "--threshold", "0.2", "--targets", "q_proj,v_proj", "--max-steps", "1", "--warmup", "0", "--batch-size", "4",
                 "--max-len", "256", "--device", "cpu", "--out", run.toString());
         assertQuiet("finetune", train);
         String generate = run(tmp, "generate", "--adapter", run.resolve("adapter").toString(), "--prompt",

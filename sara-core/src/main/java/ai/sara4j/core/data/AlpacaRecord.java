@@ -12,6 +12,15 @@ import java.util.Objects;
  *     file has none (plain Alpaca data)
  */
 public record AlpacaRecord(String instruction, String input, String output, String answer) {
+    /**
+     * Checks that no field is null (an absent field is read as the empty string).
+     *
+     * @param instruction the task, including the question and options
+     * @param input extra context, possibly empty
+     * @param output the full response the model is trained on
+     * @param answer the short answer used for scoring, possibly empty
+     * @throws NullPointerException naming the field that is null
+     */
     public AlpacaRecord {
         Objects.requireNonNull(instruction, "instruction");
         Objects.requireNonNull(input, "input");
@@ -19,7 +28,12 @@ public record AlpacaRecord(String instruction, String input, String output, Stri
         Objects.requireNonNull(answer, "answer");
     }
 
-    /** The prompt of this record in the given template. */
+    /**
+     * The prompt of this record in the given template: instruction and input, ending where the response starts.
+     *
+     * @param template {@link PromptTemplate#TRAINING} or {@link PromptTemplate#EVALUATION}
+     * @return the prompt text, byte for byte as LLM-Adapters builds it
+     */
     public String prompt(PromptTemplate template) {
         return template.prompt(instruction, input);
     }

@@ -26,7 +26,12 @@ public final class E2eData {
 
     private E2eData() {}
 
-    /** One line of the file. */
+    /**
+     * One line of the file.
+     *
+     * @param meaning the meaning representation, e.g. {@code name[The Eagle], eatType[coffee shop]}, trimmed
+     * @param text the reference text written for it, trimmed
+     */
     public record Pair(String meaning, String text) {}
 
     /**
@@ -36,18 +41,36 @@ public final class E2eData {
      * @param references the reference texts (never empty)
      */
     public record Group(String meaning, List<String> references) {
+        /**
+         * Copies the references into an immutable list.
+         *
+         * @param meaning the meaning representation
+         * @param references the reference texts (never empty)
+         */
         public Group {
             references = List.copyOf(references);
         }
 
-        /** The prompt the model continues: {@code "<mr> ||"}. */
+        /**
+         * The prompt the model continues.
+         *
+         * @return {@code "<mr> ||"}, as {@link E2eData#prompt(String)} makes it
+         */
         public String prompt() {
             return E2eData.prompt(meaning);
         }
     }
 
-    /** Every pair of {@code file}, in file order. */
+    /**
+     * Every pair of a file, in file order; blank lines are skipped.
+     *
+     * @param file a UTF-8 file of {@code mr||text} lines
+     * @return the pairs, at least one
+     * @throws DatasetException when the file is missing, not UTF-8, has a line without {@code ||} or with an empty
+     *     side, or holds no pair (the message names the file and line)
+     */
     public static List<Pair> read(Path file) throws DatasetException {
+        DatasetException.requireFile(file);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -84,12 +107,25 @@ public final class E2eData {
         return pairs;
     }
 
-    /** One example per line of {@code file}: prompt {@code "<mr> ||"}, target {@code " <text>"}, the text as reference. */
+    /**
+     * The training examples of a file, one per line: prompt {@code "<mr> ||"}, target {@code " <text>"}, the text as
+     * the only reference.
+     *
+     * @param file a UTF-8 file of {@code mr||text} lines
+     * @return the examples, in file order
+     * @throws DatasetException as {@link #read(Path)} does
+     */
     public static List<Example> examples(Path file) throws DatasetException {
         return read(file).stream().map(p -> new Example(prompt(p.meaning()), " " + p.text(), List.of(p.text()))).toList();
     }
 
-    /** The pairs grouped by distinct meaning representation, in order of first appearance. */
+    /**
+     * The pairs grouped by distinct meaning representation, as the E2E evaluation scores one output per meaning
+     * representation against all its references.
+     *
+     * @param pairs the pairs of a file, as {@link #read(Path)} returns them
+     * @return one group per distinct meaning representation, in order of first appearance, references in file order
+     */
     public static List<Group> group(List<Pair> pairs) {
         Map<String, List<String>> byMeaning = new LinkedHashMap<>();
         for (Pair p : pairs) {
@@ -101,6 +137,10 @@ public final class E2eData {
     /**
      * One evaluation example per distinct meaning representation of {@code file}, in order of first appearance: the
      * prompt, the first reference as target, all references.
+     *
+     * @param file a UTF-8 file of {@code mr||text} lines, typically the test split
+     * @return the examples, one per distinct meaning representation
+     * @throws DatasetException as {@link #read(Path)} does
      */
     public static List<Example> evaluationExamples(Path file) throws DatasetException {
         return group(read(file)).stream()
@@ -108,7 +148,12 @@ public final class E2eData {
                 .toList();
     }
 
-    /** The prompt for a meaning representation: {@code "<mr> ||"}. */
+    /**
+     * The prompt for a meaning representation, as in the LoRA paper's E2E set-up.
+     *
+     * @param meaning the meaning representation
+     * @return {@code meaning + " ||"}
+     */
     public static String prompt(String meaning) {
         return meaning + " " + SEPARATOR;
     }

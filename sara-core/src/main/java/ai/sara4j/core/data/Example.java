@@ -16,6 +16,15 @@ import java.util.Objects;
  * @param references what a generated answer is scored against (never empty)
  */
 public record Example(String prompt, String target, List<String> references) {
+    /**
+     * Checks the fields and copies the references into an immutable list.
+     *
+     * @param prompt the text the model conditions on
+     * @param target the text the model is trained to produce after the prompt
+     * @param references what a generated answer is scored against
+     * @throws NullPointerException when the prompt, target or a reference is null
+     * @throws IllegalArgumentException when {@code references} is empty
+     */
     public Example {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(target, "target");
@@ -25,7 +34,11 @@ public record Example(String prompt, String target, List<String> references) {
         }
     }
 
-    /** The first (for LLM-Adapters data, the only) reference. */
+    /**
+     * The first reference.
+     *
+     * @return the first (for LLM-Adapters data, the only) reference
+     */
     public String reference() {
         return references.get(0);
     }

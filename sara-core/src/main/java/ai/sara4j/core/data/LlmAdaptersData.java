@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,18 +15,30 @@ import java.util.List;
  * plain Alpaca files lack {@code answer}).
  *
  * <p>{@code instruction} is required. {@code input}, {@code output} and {@code answer} may be absent or null and then
- * read as empty; a numeric {@code answer} is read as its text. Other fields are ignored.
+ * read as empty; a numeric {@code answer} is read as its text. Other fields are ignored. Training
+ * ({@link #examples}) also requires {@code output}, the response the model learns: a record without one is refused
+ * rather than trained on an empty target. An empty string is accepted, as the dataset's own convention: the SARA
+ * paper's {@code math_train_3260.json} has three such records, and LLM-Adapters' {@code finetune.py} trains them on
+ * the end-of-sequence token alone.
  */
 public final class LlmAdaptersData {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LlmAdaptersData() {}
 
-    /** Every record of {@code file}, in file order. */
+    /**
+     * Every record of {@code file}, in file order.
+     *
+     * @param file an LLM-Adapters JSON file
+     * @return its records
+     * @throws DatasetException naming the file, and the record when one is malformed
+     */
     public static List<AlpacaRecord> read(Path file) throws DatasetException {
-        if (!Files.isRegularFile(file)) {
-            throw new DatasetException(file + ": no such file");
-        }
+        return read(file, false);
+    }
+
+    private static List<AlpacaRecord> read(Path file, boolean outputRequired) throws DatasetException {
+        DatasetException.requireFile(file);
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
@@ -55,18 +66,27 @@ public final class LlmAdaptersData {
             if (instruction == null) {
                 throw new DatasetException(where + ": missing field 'instruction'");
             }
-            records.add(new AlpacaRecord(instruction, orEmpty(text(r, "input", where, false)),
-                    orEmpty(text(r, "output", where, false)), orEmpty(text(r, "answer", where, true))));
+            String output = text(r, "output", where, false);
+            if (output == null && outputRequired) {
+                throw new DatasetException(where + ": missing field 'output' (the response to train on)");
+            }
+            records.add(new AlpacaRecord(instruction, orEmpty(text(r, "input", where, false)), orEmpty(output),
+                    orEmpty(text(r, "answer", where, true))));
         }
         return records;
     }
 
     /**
-     * The records of {@code file} as examples: the prompt in {@code template}, the {@code output} as target and the
-     * {@code answer} as reference (the {@code output} when the file has no answers).
+     * The records of {@code file} as training examples: the prompt in {@code template}, the {@code output} as target
+     * and the {@code answer} as reference (the {@code output} when the file has no answers).
+     *
+     * @param file an LLM-Adapters JSON file
+     * @param template the prompt layout
+     * @return one example per record
+     * @throws DatasetException naming the file and record, also for a record without {@code output}
      */
     public static List<Example> examples(Path file, PromptTemplate template) throws DatasetException {
-        return read(file).stream().map(r -> toExample(r, template)).toList();
+        return read(file, true).stream().map(r -> toExample(r, template)).toList();
     }
 
     /** One record as an example; see {@link #examples(Path, PromptTemplate)}. */

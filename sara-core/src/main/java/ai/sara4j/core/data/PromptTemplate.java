@@ -55,6 +55,10 @@ public enum PromptTemplate {
     /**
      * The prompt, ending where the response starts. As in Python's {@code if input:}, a null or empty input selects
      * the form without an input section.
+     *
+     * @param instruction the record's instruction
+     * @param input the record's input, or null or empty for none
+     * @return the prompt text, ending with {@code "### Response:\n"} and the 16-space indentation
      */
     public String prompt(String instruction, String input) {
         StringBuilder s = new StringBuilder();

@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -18,6 +21,10 @@ import java.util.stream.Stream;
  * sibling first, then is renamed over the target. A crash leaves the previous version intact.
  */
 public final class AtomicFiles {
+    /** What {@link #sibling} appends to a name, once per nesting level: a random UUID, then the suffix. */
+    private static final String LEFTOVER_SUFFIX =
+            "(\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(tmp|old))+";
+
     private AtomicFiles() {}
 
     /** Something that writes to an output stream. */
@@ -57,14 +64,29 @@ public final class AtomicFiles {
 
     /**
      * Fills a temporary sibling folder, then replaces {@code target} with it. An existing target is moved aside
-     * first and deleted only once the new one is in place.
+     * first and deleted only once the new one is in place. The writer may itself write {@code folder} atomically
+     * (an existing empty folder is replaced). A writer's error that names the temporary folder is reported with
+     * {@code target} in its place, since the temporary folder is gone once it is reported.
+     *
+     * @param target the folder to write
+     * @param writer fills the temporary folder it is given
+     * @throws IOException from the writer, or when the folder cannot be written or renamed
      */
     public static void writeFolder(Path target, FolderWriter writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
         Path tmp = Files.createDirectory(sibling(dir, target, ".tmp"));
         try {
-            writer.write(tmp);
+            try {
+                writer.write(tmp);
+            } catch (IOException e) {
+                String message = e.getMessage();
+                String shown = target.toAbsolutePath().toString();
+                if (message != null && message.contains(tmp.toString())) {
+                    throw new IOException(message.replace(tmp.toString(), shown), e);
+                }
+                throw e;
+            }
             Path old = null;
             if (Files.exists(target)) {
                 old = sibling(dir, target, ".old");
@@ -86,6 +108,66 @@ public final class AtomicFiles {
                 deleteRecursively(tmp);
             }
         }
+    }
+
+    /**
+     * Deletes what an interrupted {@link #write} or {@link #writeFolder} of {@code target} left beside it: the hidden
+     * siblings {@code .NAME.<uuid>.tmp} and {@code .NAME.<uuid>.old} (and those of a write nested in such a
+     * temporary folder). Nothing else is touched. A write of the same target running at this moment in another
+     * process would lose its temporary folder and fail; it never leaves a half-written target.
+     *
+     * @param target the file or folder whose leftovers to remove
+     * @return the paths removed
+     * @throws IOException when a leftover cannot be deleted
+     */
+    public static List<Path> removeLeftovers(Path target) throws IOException {
+        return removeMatching(parentOf(target), Pattern.compile("\\.+" + Pattern.quote(target.getFileName().toString())
+                + LEFTOVER_SUFFIX));
+    }
+
+    /**
+     * Deletes what interrupted writes left in {@code dir}, whatever their targets: every hidden
+     * {@code .NAME.<uuid>.tmp} and {@code .NAME.<uuid>.old}. For a folder one writer owns (a locked training run),
+     * where no other write can be under way.
+     *
+     * @param dir the folder to clear (absent is fine)
+     * @return the paths removed
+     * @throws IOException when a leftover cannot be deleted
+     */
+    public static List<Path> removeAllLeftovers(Path dir) throws IOException {
+        return removeMatching(dir, Pattern.compile("\\..+?" + LEFTOVER_SUFFIX));
+    }
+
+    private static List<Path> removeMatching(Path dir, Pattern leftover) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> removed = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                if (leftover.matcher(p.getFileName().toString()).matches()) {
+                    deleteRecursively(p);
+                    removed.add(p);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Deletes {@code target} by first renaming it to a hidden {@code .NAME.<uuid>.old} sibling, so that an
+     * interrupted delete leaves only a leftover that {@link #removeLeftovers} clears, never a half-deleted target.
+     *
+     * @param target a file or folder; absent is fine
+     * @throws IOException when it cannot be moved or deleted
+     */
+    public static void delete(Path target) throws IOException {
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path old = sibling(parentOf(target), target, ".old");
+        move(target, old);
+        deleteRecursively(old);
     }
 
     /** Deletes a file or a folder tree; absent is fine. */

@@ -46,13 +46,24 @@ public final class AnswerScorer {
             this.pattern = Pattern.compile(regex);
         }
 
-        /** The first answer word in {@code output}, or empty. */
+        /**
+         * {@code extract_answer} for this family: the first answer word in the output (case-sensitive, anywhere in
+         * the text).
+         *
+         * @param output the generated text
+         * @return the first answer word of this family in {@code output}, or the empty string when there is none
+         */
         public String extract(String output) {
             Matcher m = pattern.matcher(output);
             return m.find() ? m.group() : "";
         }
 
-        /** The family of an LLM-Adapters dataset name (as spelled in the repository: "boolq", "ARC-Easy", ...), or null. */
+        /**
+         * The family of an LLM-Adapters dataset name.
+         *
+         * @param dataset the dataset name as spelled in the LLM-Adapters repository ("boolq", "ARC-Easy", ...)
+         * @return the family of its answer words, or null for a name that is not one of the eight commonsense sets
+         */
         public static Choice forDataset(String dataset) {
             return switch (dataset) {
                 case "boolq" -> TRUE_FALSE;
@@ -64,7 +75,13 @@ public final class AnswerScorer {
             };
         }
 
-        /** The family whose words include {@code reference} (for data from an unnamed folder), or null. */
+        /**
+         * The family whose words include a reference answer, for data from a folder that is not named after an
+         * LLM-Adapters dataset.
+         *
+         * @param reference a reference answer such as "solution2"
+         * @return the family whose words include {@code reference} exactly, or null when none does
+         */
         public static Choice forAnswer(String reference) {
             for (Choice c : values()) {
                 if (c.pattern.matcher(reference).matches()) {
@@ -90,17 +107,30 @@ public final class AnswerScorer {
         this.numeric = numeric;
     }
 
-    /** Numeric answers (AddSub, MultiArith, SingleEq, gsm8k, SVAMP). */
+    /**
+     * The scorer of numeric answers (AddSub, MultiArith, SingleEq, gsm8k, SVAMP).
+     *
+     * @return a scorer that extracts the last number and compares within {@link #NUMBER_TOLERANCE}
+     */
     public static AnswerScorer number() {
         return new AnswerScorer("number", output -> format(extractNumber(output)), true);
     }
 
-    /** Option letters (AQuA). */
+    /**
+     * The scorer of option letters (AQuA).
+     *
+     * @return a scorer that extracts the first capital A–E and compares it exactly
+     */
     public static AnswerScorer letter() {
         return new AnswerScorer("letter", AnswerScorer::extractLetter, false);
     }
 
-    /** Answer words of a commonsense dataset. */
+    /**
+     * The scorer of a commonsense dataset's answer words.
+     *
+     * @param choice the answer-word family of the dataset
+     * @return a scorer that extracts the first word of {@code choice} and compares it exactly
+     */
     public static AnswerScorer choice(Choice choice) {
         return new AnswerScorer(choice.name().toLowerCase(Locale.ROOT), choice::extract, false);
     }
@@ -108,6 +138,10 @@ public final class AnswerScorer {
     /**
      * The math scorer for a dataset: letters for AQuA (by name, or when every reference is a letter A–E), numbers
      * otherwise.
+     *
+     * @param dataset the dataset name (compared case-insensitively with "aqua")
+     * @param references the reference answers of the dataset, used when the name does not say AQuA
+     * @return {@link #letter()} for AQuA-like data, {@link #number()} otherwise
      */
     public static AnswerScorer forMath(String dataset, List<String> references) {
         boolean letters = "aqua".equalsIgnoreCase(dataset)
@@ -118,6 +152,9 @@ public final class AnswerScorer {
     /**
      * The commonsense scorer for a dataset: by its LLM-Adapters name, else by the family of the references.
      *
+     * @param dataset the dataset name as spelled in LLM-Adapters, or any name when the references decide
+     * @param references the reference answers, all of which must belong to one family when the name is unknown
+     * @return the {@link #choice(Choice)} scorer of the dataset's family
      * @throws IllegalArgumentException when neither identifies one family
      */
     public static AnswerScorer forChoice(String dataset, List<String> references) {
@@ -136,17 +173,34 @@ public final class AnswerScorer {
         return choice(first);
     }
 
-    /** What the scorer extracts ("number", "letter" or the choice family). */
+    /**
+     * The scorer's name, as written in evaluation reports.
+     *
+     * @return what the scorer extracts: "number", "letter" or the lower-case choice family (e.g. "true_false")
+     */
     public String name() {
         return name;
     }
 
-    /** The prediction extracted from a generated output; for numbers, Java's text of the double or "inf". */
+    /**
+     * The prediction extracted from a generated output.
+     *
+     * @param output the generated text
+     * @return the extracted answer: for numbers Java's text of the double (or "inf" when there is none), for
+     *     letters and choices the matched text or the empty string
+     */
     public String extract(String output) {
         return extractor.extract(output);
     }
 
-    /** Whether the output's extracted answer equals the reference (numbers: within the tolerance). */
+    /**
+     * Whether a generated output answers correctly.
+     *
+     * @param output the generated text
+     * @param reference the reference answer
+     * @return whether the extracted answer equals {@code reference} (numbers: within {@link #NUMBER_TOLERANCE})
+     * @throws IllegalArgumentException for the numeric scorer when {@code reference} is not a number
+     */
     public boolean isCorrect(String output, String reference) {
         if (numeric) {
             return numberMatches(reference, extractNumber(output));
@@ -154,7 +208,13 @@ public final class AnswerScorer {
         return Objects.equals(reference, extract(output));
     }
 
-    /** {@code extract_answer_number}: the last number of the output, commas removed; +∞ when there is none. */
+    /**
+     * {@code extract_answer_number}: the last number of the output, commas removed.
+     *
+     * @param output the generated text
+     * @return the last match of {@code -?\d+\.?\d*} (Unicode digits read as in Python's {@code float}), or
+     *     {@link Double#POSITIVE_INFINITY} when the output holds no number
+     */
     public static double extractNumber(String output) {
         Matcher m = NUMBER.matcher(output.replace(",", ""));
         String last = null;
@@ -164,7 +224,14 @@ public final class AnswerScorer {
         return last == null ? Double.POSITIVE_INFINITY : Double.parseDouble(asciiDigits(last));
     }
 
-    /** evaluate.py's test {@code abs(float(label) - predict) <= miss}. */
+    /**
+     * evaluate.py's test {@code abs(float(label) - predict) <= miss}.
+     *
+     * @param reference the reference answer, a decimal number (surrounding whitespace allowed)
+     * @param predicted the extracted prediction, e.g. from {@link #extractNumber(String)}
+     * @return whether the two differ by at most {@link #NUMBER_TOLERANCE}
+     * @throws IllegalArgumentException when {@code reference} is not a number
+     */
     public static boolean numberMatches(String reference, double predicted) {
         double label;
         try {
@@ -175,7 +242,12 @@ public final class AnswerScorer {
         return Math.abs(label - predicted) <= NUMBER_TOLERANCE;
     }
 
-    /** {@code extract_answer_letter}: the first capital A–E of the output, or empty. */
+    /**
+     * {@code extract_answer_letter}: the first capital A–E anywhere in the output.
+     *
+     * @param output the generated text
+     * @return the first of "A" to "E" in {@code output}, or the empty string when there is none
+     */
     public static String extractLetter(String output) {
         Matcher m = LETTER.matcher(output);
         return m.find() ? m.group() : "";

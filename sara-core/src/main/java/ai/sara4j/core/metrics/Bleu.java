@@ -31,6 +31,11 @@ public final class Bleu {
     /**
      * Corpus BLEU of {@code hypotheses} against {@code references}, where {@code references.get(i)} holds every
      * reference of segment {@code i} (at least one).
+     *
+     * @param hypotheses the system outputs, one per segment
+     * @param references the references of each segment, in the order of {@code hypotheses}
+     * @return the corpus score (0–100) with its n-gram and length statistics
+     * @throws IllegalArgumentException when the two lists differ in length or a segment has no reference
      */
     public static Score corpus(List<String> hypotheses, List<List<String>> references) {
         if (hypotheses.size() != references.size()) {

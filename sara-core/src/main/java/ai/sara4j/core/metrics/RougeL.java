@@ -17,7 +17,14 @@ public final class RougeL {
 
     private RougeL() {}
 
-    /** Mean segment score ×100, {@code references.get(i)} holding every reference of segment {@code i}. */
+    /**
+     * Corpus ROUGE-L: the mean of the segment F-measures, times 100.
+     *
+     * @param hypotheses the system outputs, one per segment
+     * @param references {@code references.get(i)} holds every reference of segment {@code i}
+     * @return the mean segment score on the 0–100 scale
+     * @throws IllegalArgumentException when the lists differ in length, are empty, or a segment has no reference
+     */
     public static double corpus(List<String> hypotheses, List<List<String>> references) {
         if (hypotheses.size() != references.size()) {
             throw new IllegalArgumentException(hypotheses.size() + " hypotheses but references for "
@@ -33,7 +40,14 @@ public final class RougeL {
         return 100.0 * sum / hypotheses.size();
     }
 
-    /** One segment's F-measure in [0, 1]. */
+    /**
+     * One segment's ROUGE-L F-measure (β = 1.2) from the best precision and best recall over its references.
+     *
+     * @param hypothesis the system output
+     * @param references every reference of the segment
+     * @return the F-measure in [0, 1]
+     * @throws IllegalArgumentException when {@code references} is empty
+     */
     public static double segment(String hypothesis, List<String> references) {
         if (references.isEmpty()) {
             throw new IllegalArgumentException("ROUGE-L needs at least one reference");

@@ -15,7 +15,12 @@ public final class Tokenizer13a {
 
     private Tokenizer13a() {}
 
-    /** The tokens of one segment (sacreBLEU strips trailing whitespace first, then tokenizes). */
+    /**
+     * The 13a tokens of one segment; as sacreBLEU does, trailing whitespace is stripped first.
+     *
+     * @param segment one hypothesis or reference line
+     * @return its tokens, in order
+     */
     public static List<String> tokenize(String segment) {
         String line = PythonText.rstrip(segment)
                 .replace("<skipped>", "")

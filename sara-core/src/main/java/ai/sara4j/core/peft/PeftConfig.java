@@ -45,7 +45,13 @@ public final class PeftConfig {
         this.root = root;
     }
 
-    /** An empty config of the given {@code peft_type} (e.g. {@code LORA}) with PEFT's defaults for LoRA fields. */
+    /**
+     * A new config with PEFT's defaults for the LoRA fields ({@code r} = 8, {@code lora_alpha} = 8, no dropout,
+     * {@code bias} "none", task {@code CAUSAL_LM}, {@code inference_mode} true) and {@code target_modules} null.
+     *
+     * @param peftType the {@code peft_type}, e.g. {@code LORA}
+     * @return a mutable config; set at least {@link #targetModules(TargetMatcher)} before writing it
+     */
     public static PeftConfig create(String peftType) {
         ObjectNode root = JSON.createObjectNode();
         root.put("peft_type", peftType);
@@ -65,7 +71,14 @@ public final class PeftConfig {
         return new PeftConfig(root);
     }
 
-    /** Reads {@code folder/adapter_config.json} (or the file itself if a file is given). */
+    /**
+     * Reads {@code folder/adapter_config.json}, or the file itself if a file is given. Unknown fields are kept.
+     *
+     * @param location an adapter folder or the config file
+     * @return the config as read
+     * @throws IOException when the file is missing, is not valid JSON or is not a JSON object (the message names
+     *     the file)
+     */
     public static PeftConfig read(Path location) throws IOException {
         Path file = Files.isDirectory(location) ? location.resolve(FILE_NAME) : location;
         JsonNode node;
@@ -82,7 +95,13 @@ public final class PeftConfig {
         return new PeftConfig(obj);
     }
 
-    /** Parses a config from JSON text. */
+    /**
+     * Parses a config from JSON text. Unknown fields are kept.
+     *
+     * @param json the text of an {@code adapter_config.json}
+     * @return the config
+     * @throws IOException when the text is not valid JSON or not a JSON object
+     */
     public static PeftConfig parse(String json) throws IOException {
         JsonNode node = JSON.readTree(json);
         if (!(node instanceof ObjectNode obj)) {
@@ -91,12 +110,22 @@ public final class PeftConfig {
         return new PeftConfig(obj);
     }
 
-    /** Writes the config atomically to {@code folder/adapter_config.json}. */
+    /**
+     * Writes the config as indented JSON to {@code folder/adapter_config.json}, atomically (a temporary file moved
+     * into place), replacing any existing file.
+     *
+     * @param folder the adapter folder, created when missing
+     * @throws IOException when the file cannot be written
+     */
     public void write(Path folder) throws IOException {
         AtomicFiles.writeString(folder.resolve(FILE_NAME), toJson());
     }
 
-    /** The config as indented JSON. */
+    /**
+     * The config as indented JSON, every field in file order (new fields last).
+     *
+     * @return the JSON text, as {@link #write} stores it
+     */
     public String toJson() {
         try {
             return JSON.writeValueAsString(root);
@@ -105,76 +134,168 @@ public final class PeftConfig {
         }
     }
 
+    /**
+     * PEFT's {@code peft_type}.
+     *
+     * @return the adapter type, e.g. {@code LORA}, or null when absent
+     */
     public String peftType() {
         return text("peft_type", null);
     }
 
+    /**
+     * PEFT's {@code task_type}.
+     *
+     * @return the task, e.g. {@code CAUSAL_LM}, or null when absent
+     */
     public String taskType() {
         return text("task_type", null);
     }
 
+    /**
+     * Sets PEFT's {@code task_type}.
+     *
+     * @param value the task, e.g. {@code CAUSAL_LM}
+     * @return this config
+     */
     public PeftConfig taskType(String value) {
         root.put("task_type", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code base_model_name_or_path}: the model the adapter was trained on.
+     *
+     * @return a Hugging Face model id or a local path, or null when not recorded
+     */
     public String baseModelNameOrPath() {
         return text("base_model_name_or_path", null);
     }
 
+    /**
+     * Sets PEFT's {@code base_model_name_or_path}.
+     *
+     * @param value a Hugging Face model id or a local path; null writes JSON null
+     * @return this config
+     */
     public PeftConfig baseModelNameOrPath(String value) {
         root.put("base_model_name_or_path", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code r}: the default rank of every adapted module.
+     *
+     * @return the rank, 8 (PEFT's default) when absent
+     */
     public int r() {
         return root.path("r").asInt(8);
     }
 
+    /**
+     * Sets PEFT's {@code r}.
+     *
+     * @param value the default rank
+     * @return this config
+     */
     public PeftConfig r(int value) {
         root.put("r", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code lora_alpha}: the numerator of the adapter scaling α/r (α/√r with {@link #useRslora()}).
+     *
+     * @return the default alpha, 8 (PEFT's default) when absent
+     */
     public double loraAlpha() {
         return root.path("lora_alpha").asDouble(8);
     }
 
+    /**
+     * Sets PEFT's {@code lora_alpha}; an integral value is written as a JSON integer, as PEFT writes it.
+     *
+     * @param value the default alpha
+     * @return this config
+     */
     public PeftConfig loraAlpha(double value) {
         putNumber(root, "lora_alpha", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code lora_dropout}: the dropout probability applied to the adapter's input.
+     *
+     * @return the probability in [0, 1), 0 when absent
+     */
     public double loraDropout() {
         return root.path("lora_dropout").asDouble(0.0);
     }
 
+    /**
+     * Sets PEFT's {@code lora_dropout}.
+     *
+     * @param value the dropout probability
+     * @return this config
+     */
     public PeftConfig loraDropout(double value) {
         root.put("lora_dropout", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code bias}: which biases are trained along with the adapter.
+     *
+     * @return "none", "all" or "lora_only"; "none" when absent
+     */
     public String bias() {
         return text("bias", "none");
     }
 
+    /**
+     * PEFT's {@code fan_in_fan_out}: whether the base weights are stored (in, out), as GPT-2's {@code Conv1D}.
+     *
+     * @return the flag, false when absent
+     */
     public boolean fanInFanOut() {
         return root.path("fan_in_fan_out").asBoolean(false);
     }
 
+    /**
+     * PEFT's {@code use_rslora}: rank-stabilised scaling α/√r instead of α/r.
+     *
+     * @return the flag, false when absent
+     */
     public boolean useRslora() {
         return root.path("use_rslora").asBoolean(false);
     }
 
+    /**
+     * Sets PEFT's {@code use_rslora}.
+     *
+     * @param value whether the scaling is α/√r
+     * @return this config
+     */
     public PeftConfig useRslora(boolean value) {
         root.put("use_rslora", value);
         return this;
     }
 
+    /**
+     * PEFT's {@code use_dora}: weight-decomposed LoRA (DoRA), a trained magnitude vector per output row.
+     *
+     * @return the flag, false when absent
+     */
     public boolean useDora() {
         return root.path("use_dora").asBoolean(false);
     }
 
+    /**
+     * Sets PEFT's {@code use_dora}.
+     *
+     * @param value whether the adapter is DoRA
+     * @return this config
+     */
     public PeftConfig useDora(boolean value) {
         root.put("use_dora", value);
         return this;
@@ -184,6 +305,11 @@ public final class PeftConfig {
      * The target rules: {@code target_modules} (a list of names or a single regex string; absent or empty is an
      * error) with {@code exclude_modules} (list or regex), {@code layers_to_transform} (an int or a list of ints)
      * and {@code layers_pattern} (a string or a list of strings) when set.
+     *
+     * @return the matcher the fields describe; unresolved when {@code target_modules} is
+     *     {@value TargetMatcher#ALL_LINEAR}
+     * @throws IllegalArgumentException when a field has the wrong JSON type or an invalid value (the message names
+     *     the file and the field)
      */
     public TargetMatcher targetModules() {
         // a string is a regex, or PEFT's all-linear shorthand
@@ -210,6 +336,9 @@ public final class PeftConfig {
      * Sets {@code target_modules}, and {@code exclude_modules}, {@code layers_to_transform} and
      * {@code layers_pattern} when the matcher uses them (a config without them gets no new keys; one that had them
      * gets PEFT's null).
+     *
+     * @param targets the target rules to store
+     * @return this config
      */
     public PeftConfig targetModules(TargetMatcher targets) {
         root.set("target_modules", JSON.valueToTree(targets.peftValue()));
@@ -290,61 +419,112 @@ public final class PeftConfig {
         }
     }
 
-    /** {@code rank_pattern}, in file order. */
+    /**
+     * PEFT's {@code rank_pattern}: per-module ranks keyed by a name pattern (see {@link #patternKey}).
+     *
+     * @return a new map from key to rank, in file order; empty when absent
+     */
     public Map<String, Integer> rankPattern() {
         Map<String, Integer> out = new LinkedHashMap<>();
         fields("rank_pattern").forEach((k, v) -> out.put(k, v.asInt()));
         return out;
     }
 
+    /**
+     * Replaces PEFT's {@code rank_pattern}.
+     *
+     * @param pattern per-module ranks keyed by a name pattern, written in the map's iteration order
+     * @return this config
+     */
     public PeftConfig rankPattern(Map<String, Integer> pattern) {
         ObjectNode node = root.putObject("rank_pattern");
         pattern.forEach(node::put);
         return this;
     }
 
-    /** {@code alpha_pattern}, in file order. */
+    /**
+     * PEFT's {@code alpha_pattern}: per-module alphas keyed by a name pattern (see {@link #patternKey}).
+     *
+     * @return a new map from key to alpha, in file order; empty when absent
+     */
     public Map<String, Double> alphaPattern() {
         Map<String, Double> out = new LinkedHashMap<>();
         fields("alpha_pattern").forEach((k, v) -> out.put(k, v.asDouble()));
         return out;
     }
 
+    /**
+     * Replaces PEFT's {@code alpha_pattern}; integral values are written as JSON integers.
+     *
+     * @param pattern per-module alphas keyed by a name pattern, written in the map's iteration order
+     * @return this config
+     */
     public PeftConfig alphaPattern(Map<String, Double> pattern) {
         ObjectNode node = root.putObject("alpha_pattern");
         pattern.forEach((k, v) -> putNumber(node, k, v));
         return this;
     }
 
-    /** The rank PEFT gives {@code module}: its {@code rank_pattern} entry, else {@code r}. */
+    /**
+     * The rank PEFT gives a module: its {@code rank_pattern} entry, else {@code r}.
+     *
+     * @param module the module's full dotted name
+     * @return the value of the first matching {@code rank_pattern} key, or {@link #r()}
+     */
     public int rankFor(String module) {
         return patternKey(rankPattern().keySet(), module).map(k -> rankPattern().get(k)).orElse(r());
     }
 
-    /** The alpha PEFT gives {@code module}: its {@code alpha_pattern} entry, else {@code lora_alpha}. */
+    /**
+     * The alpha PEFT gives a module: its {@code alpha_pattern} entry, else {@code lora_alpha}.
+     *
+     * @param module the module's full dotted name
+     * @return the value of the first matching {@code alpha_pattern} key, or {@link #loraAlpha()}
+     */
     public double alphaFor(String module) {
         return patternKey(alphaPattern().keySet(), module).map(k -> alphaPattern().get(k)).orElse(loraAlpha());
     }
 
-    /** Whether {@code field} is present with a value other than null, false, an empty list or an empty object. */
+    /**
+     * Whether a field is set in PEFT's sense (used to reject options SARA4J does not support).
+     *
+     * @param field the JSON key, e.g. {@code use_dora}
+     * @return whether it is present with a value other than null, false, an empty list or an empty object
+     */
     public boolean isSet(String field) {
         JsonNode node = root.get(field);
         return node != null && !node.isNull() && !(node.isBoolean() && !node.asBoolean())
                 && !(node.isContainerNode() && node.isEmpty());
     }
 
-    /** The SARA4J extension object, if present. */
+    /**
+     * The SARA4J extension object under {@value #EXTENSION_KEY}, which holds a SARA4J method's own fields.
+     *
+     * @return the live object (changes to it change this config), or empty when absent or not an object
+     */
     public Optional<ObjectNode> extension() {
         JsonNode node = root.get(EXTENSION_KEY);
         return node instanceof ObjectNode obj ? Optional.of(obj) : Optional.empty();
     }
 
-    /** The SARA4J extension object, created if absent. */
+    /**
+     * The SARA4J extension object under {@value #EXTENSION_KEY}, created empty if absent.
+     *
+     * @return the live object; fields put into it are written with this config
+     */
     public ObjectNode extensionOrCreate() {
         return extension().orElseGet(() -> root.putObject(EXTENSION_KEY));
     }
 
-    /** The first key (in order) matching {@code module} under PEFT's rule {@code (.*\.)?(key)$}. */
+    /**
+     * PEFT's {@code get_pattern_key}: the first key, in order, whose rule {@code (.*\.)?(key)$} matches the whole
+     * module name (the key itself is a regex).
+     *
+     * @param keys the keys of a {@code rank_pattern} or {@code alpha_pattern}, in file order
+     * @param module the module's full dotted name
+     * @return the first matching key, or empty when none matches
+     * @throws java.util.regex.PatternSyntaxException when a key is not a valid regex
+     */
     public static Optional<String> patternKey(Iterable<String> keys, String module) {
         for (String key : keys) {
             Matcher m = Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module);

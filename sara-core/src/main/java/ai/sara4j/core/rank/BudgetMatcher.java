@@ -35,10 +35,14 @@ public final class BudgetMatcher {
     /**
      * The threshold whose plan comes closest to {@code budget} trainable parameters.
      *
+     * @param planner the planner holding the target modules and the checkpoint's parameter count
      * @param method SARA or Mo-SARA
      * @param heads Mo-SARA's m; ignored for SARA
      * @param spectra from {@link RankPlanner#spectra}
      * @param budget the trainable count to match, at least 1
+     * @return the largest threshold of the closest plan, with that plan
+     * @throws IllegalArgumentException for a fixed-rank method, Mo-SARA with fewer than 1 head, a budget below 1,
+     *     or a target missing from {@code spectra}
      */
     public static Match match(RankPlanner planner, Method method, int heads, Map<String, Spectrum> spectra,
             long budget) {
@@ -120,7 +124,17 @@ public final class BudgetMatcher {
         return matchLora(planner, method, 0, spectra, r);
     }
 
-    /** {@link #match} with the budget of LoRA rank {@code r} on the same targets. */
+    /**
+     * {@link #match} with the budget of LoRA rank {@code r} on the same targets: r·(in + out) summed over them.
+     *
+     * @param planner the planner holding the target modules
+     * @param method SARA or Mo-SARA
+     * @param heads Mo-SARA's m; ignored for SARA
+     * @param spectra from {@link RankPlanner#spectra}
+     * @param r the LoRA rank whose trainable count is the budget, at least 1
+     * @return the largest threshold of the plan closest to LoRA r's count, with that plan
+     * @throws IllegalArgumentException as {@link #match} does, or for r below 1
+     */
     public static Match matchLora(RankPlanner planner, Method method, int heads, Map<String, Spectrum> spectra,
             int r) {
         return match(planner, method, heads, spectra, planner.fixedRank(Method.LORA, r).trainable());

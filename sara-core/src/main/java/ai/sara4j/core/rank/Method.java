@@ -52,15 +52,25 @@ public enum Method {
      * @param in input features
      * @param k the module's rank (SARA/Mo-SARA: from the threshold; others: r)
      * @param heads Mo-SARA's number m of singular-value vectors; ignored by the other methods
+     * @return the number of trainable scalars the method adds to an out × in module (biases not counted)
      */
     public abstract long trainable(long out, long in, int k, int heads);
 
-    /** Whether the rank comes from a threshold on the singular values (SARA, Mo-SARA) rather than a fixed r. */
+    /**
+     * Whether the rank comes from a threshold on the singular values rather than a fixed r.
+     *
+     * @return true for SARA and Mo-SARA
+     */
     public boolean usesThreshold() {
         return this == SARA || this == MOSARA;
     }
 
-    /** The lower-case name used on the command line and in JSON. */
+    /**
+     * The name used on the command line and in JSON.
+     *
+     * @return the constant's name in lower case: {@code lora}, {@code sara}, {@code mosara}, {@code sora},
+     *     {@code edora}
+     */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -69,6 +79,8 @@ public enum Method {
      * Parses a command-line name ({@code lora}, {@code sara}, {@code mosara}, {@code sora}, {@code edora}),
      * ignoring case.
      *
+     * @param name the name, surrounding blanks ignored
+     * @return the method
      * @throws IllegalArgumentException naming the value and listing the valid names
      */
     public static Method parse(String name) {

@@ -49,47 +49,83 @@ public final class RankPlan {
         this.trainable = modules.stream().mapToLong(ModuleRank::trainable).sum();
     }
 
-    /** The method. */
+    /**
+     * The method the plan is for.
+     *
+     * @return the method whose trainable counts the plan holds
+     */
     public Method method() {
         return method;
     }
 
-    /** The threshold of the rank rule (SARA, Mo-SARA), or null for fixed-rank methods. */
+    /**
+     * The threshold of SARA's rank rule.
+     *
+     * @return the threshold in (0, 1] for SARA and Mo-SARA, or null for fixed-rank methods
+     */
     public Double threshold() {
         return threshold;
     }
 
-    /** The fixed rank r (LoRA, SoRA, EDoRA), or null for threshold methods. */
+    /**
+     * The fixed rank.
+     *
+     * @return r for LoRA, SoRA and EDoRA, or null for threshold methods
+     */
     public Integer r() {
         return r;
     }
 
-    /** Mo-SARA's number of singular-value vectors m, or null for other methods. */
+    /**
+     * Mo-SARA's number of singular-value vectors.
+     *
+     * @return m for Mo-SARA, or null for other methods
+     */
     public Integer heads() {
         return heads;
     }
 
-    /** The target modules in checkpoint order. */
+    /**
+     * The target modules.
+     *
+     * @return one entry per target module, in checkpoint order (immutable)
+     */
     public List<ModuleRank> modules() {
         return modules;
     }
 
-    /** Sum of the modules' trainable parameters. */
+    /**
+     * The plan's trainable parameters.
+     *
+     * @return the sum of the modules' trainable counts
+     */
     public long trainable() {
         return trainable;
     }
 
-    /** All parameters of the checkpoint: the sum of the element counts of every stored tensor. */
+    /**
+     * All parameters of the checkpoint.
+     *
+     * @return the sum of the element counts of every stored tensor
+     */
     public long base() {
         return base;
     }
 
-    /** trainable / base. */
+    /**
+     * The trainable share of the model, as papers report it.
+     *
+     * @return {@link #trainable()} / {@link #base()}, a fraction (not a percentage)
+     */
     public double share() {
         return (double) trainable / base;
     }
 
-    /** The rank of each module, by name. */
+    /**
+     * The rank of each module.
+     *
+     * @return k by module name, in checkpoint order (unmodifiable)
+     */
     public Map<String, Integer> ranks() {
         Map<String, Integer> out = new LinkedHashMap<>();
         modules.forEach(m -> out.put(m.name(), m.k()));
@@ -100,6 +136,8 @@ public final class RankPlan {
      * k per layer, one series per target kind, for a chart like the SARA paper's Figure 2: kind (the last name
      * segment, {@code q_proj}) → layer index (the first all-digit segment, {@code model.layers.3...} → 3) → k.
      * Modules without a layer index are left out.
+     *
+     * @return k by layer index by target kind, both sorted
      */
     public Map<String, SortedMap<Integer, Integer>> ranksByKind() {
         Map<String, SortedMap<Integer, Integer>> out = new TreeMap<>();
@@ -123,6 +161,8 @@ public final class RankPlan {
      * The plan as one line of JSON: {@code {"method":"sara","threshold":0.1,"modules":[{"name":…,"shape":[out,in],
      * "k":26,"trainable":N},…],"trainable":N,"base":N}}; {@code threshold} is null for fixed-rank methods, and
      * {@code r} / {@code heads} follow {@code threshold} when they apply.
+     *
+     * @return the JSON text, without a line break
      */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -151,7 +191,12 @@ public final class RankPlan {
         }
     }
 
-    /** A fixed-width text table: one row per module (name, shape, k, trainable), then the totals. */
+    /**
+     * A fixed-width text table for the terminal: a heading with the method and its settings, one row per module
+     * (name, shape out×in, k, trainable), then the totals and the trainable share in percent.
+     *
+     * @return the table, each line ending with the platform line separator
+     */
     public String toTable() {
         int nameWidth = Math.max("module".length(), modules.stream().mapToInt(m -> m.name().length()).max().orElse(0));
         String row = "%-" + nameWidth + "s  %11s  %5s  %12s%n";

@@ -11,6 +11,8 @@ public final class RankRule {
     private final double threshold;
 
     /**
+     * A rule keeping the given share of the singular-value sum.
+     *
      * @param threshold the share of the singular-value sum to keep, in (0, 1]
      * @throws IllegalArgumentException naming the value when it is outside (0, 1] or NaN
      */
@@ -21,12 +23,21 @@ public final class RankRule {
         this.threshold = threshold;
     }
 
-    /** The threshold. */
+    /**
+     * The rule's threshold.
+     *
+     * @return the share of the singular-value sum to keep, in (0, 1]
+     */
     public double threshold() {
         return threshold;
     }
 
-    /** The rank of a module from its validated spectrum. */
+    /**
+     * The rank of a module from its validated spectrum.
+     *
+     * @param spectrum the module's singular values
+     * @return the smallest k ≥ 1 with s1 + … + sk ≥ threshold · Σs, at most {@code spectrum.size()}
+     */
     public int rank(Spectrum spectrum) {
         return spectrum.rank(threshold);
     }
@@ -34,6 +45,9 @@ public final class RankRule {
     /**
      * The rank of {@code module} from its singular values, in any order (a copy is sorted).
      *
+     * @param module the module's name, for messages
+     * @param singularValues the singular values of its weight, min(out, in) of them in any order
+     * @return the smallest k ≥ 1 with s1 + … + sk ≥ threshold · Σs
      * @throws IllegalArgumentException naming the module for a zero matrix or NaN/Inf/negative values
      */
     public int rank(String module, double[] singularValues) {

@@ -18,6 +18,8 @@ public interface SingularValueSource {
      *
      * @param model the checkpoint holding the weights
      * @param targets the modules to decompose
+     * @return min(out, in) singular values per target, keyed by module name
+     * @throws IOException when the checkpoint cannot be read
      */
     Map<String, double[]> singularValues(TensorSource model, List<TargetModule> targets) throws IOException;
 }

@@ -25,6 +25,10 @@ public final class Spectrum {
     /**
      * Validates and sorts (a copy of) the singular values of {@code module}.
      *
+     * @param module the module's name, for messages
+     * @param singularValues its singular values in any order; not modified
+     * @return the spectrum, values descending
+     *
      * @throws IllegalArgumentException naming the module for no values, NaN/Inf or negative values, or a zero
      *     matrix (all values 0, where the rank rule is undefined)
      */
@@ -61,27 +65,49 @@ public final class Spectrum {
         return new Spectrum(module, sorted, cumulative);
     }
 
-    /** The module these values belong to (for messages). */
+    /**
+     * The module these values belong to.
+     *
+     * @return the module's name, as given to {@link #of}
+     */
     public String module() {
         return module;
     }
 
-    /** Number of singular values, min(out, in). */
+    /**
+     * The number of singular values.
+     *
+     * @return min(out, in) of the module's weight
+     */
     public int size() {
         return values.length;
     }
 
-    /** The singular values, descending (a copy). */
+    /**
+     * The singular values.
+     *
+     * @return a copy of the values, descending
+     */
     public double[] values() {
         return values.clone();
     }
 
-    /** s1 + … + sk, for 1 ≤ k ≤ size(). */
+    /**
+     * The sum of the k largest singular values.
+     *
+     * @param k how many values, 1 ≤ k ≤ {@link #size()}
+     * @return s1 + … + sk, summed sequentially in float64
+     * @throws ArrayIndexOutOfBoundsException when k is outside [1, size()]
+     */
     public double cumulative(int k) {
         return cumulative[k - 1];
     }
 
-    /** The sum of all singular values: {@code cumulative(size())}. */
+    /**
+     * The sum of all singular values.
+     *
+     * @return {@code cumulative(size())}, exactly
+     */
     public double total() {
         return cumulative[values.length - 1];
     }
@@ -109,7 +135,10 @@ public final class Spectrum {
     /**
      * The largest threshold in (0, 1] whose rank is at most {@code k}: about {@code cumulative(k) / total()},
      * adjusted by ulps so that it agrees exactly with the floating-point comparison of {@link #rank}. Every
-     * threshold up to it gives rank ≤ k, every threshold above it gives rank > k.
+     * threshold up to it gives rank ≤ k, every threshold above it gives rank &gt; k.
+     *
+     * @param k the rank, 1 ≤ k ≤ {@link #size()}
+     * @return the breakpoint threshold; 1.0 for k = size()
      */
     public double largestThresholdForRank(int k) {
         double c = cumulative(k);

@@ -11,7 +11,12 @@ package ai.sara4j.core.rank;
  */
 public record TargetModule(String name, String weight, long out, long in, boolean transposed) {
 
-    /** min(out, in): how many singular values the weight has. */
+    /**
+     * The largest rank the weight can have.
+     *
+     * @return min(out, in): how many singular values the weight has
+     * @throws ArithmeticException when min(out, in) does not fit an int
+     */
     public int maxRank() {
         return Math.toIntExact(Math.min(out, in));
     }

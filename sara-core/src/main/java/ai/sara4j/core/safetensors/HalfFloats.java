@@ -4,7 +4,12 @@ package ai.sara4j.core.safetensors;
 public final class HalfFloats {
     private HalfFloats() {}
 
-    /** IEEE 754 binary16 bits to float. */
+    /**
+     * IEEE 754 binary16 bits to float; exact, as every half value is a float (subnormals, ±∞ and NaN included).
+     *
+     * @param bits the half's 16 bits, as stored little-endian in an F16 tensor
+     * @return the same value as a float
+     */
     public static float halfToFloat(short bits) {
         int h = bits & 0xffff;
         int sign = (h & 0x8000) << 16;
@@ -24,7 +29,13 @@ public final class HalfFloats {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    /** Float to IEEE 754 binary16 bits, rounding to nearest even. */
+    /**
+     * Float to IEEE 754 binary16 bits, rounding to nearest even, as PyTorch's {@code .half()} does: values beyond
+     * the half range become ±∞, tiny ones half subnormals or ±0, and NaN stays NaN.
+     *
+     * @param f the value
+     * @return the nearest half's 16 bits
+     */
     public static short floatToHalf(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
@@ -59,12 +70,22 @@ public final class HalfFloats {
         return (short) (sign | half);
     }
 
-    /** bfloat16 bits to float: the top half of a float's bits. */
+    /**
+     * bfloat16 bits to float: the top half of a float's bits, so the conversion is exact.
+     *
+     * @param bits the bfloat16's 16 bits, as stored in a BF16 tensor
+     * @return the same value as a float
+     */
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 
-    /** Float to bfloat16 bits, rounding to nearest even (NaN stays NaN). */
+    /**
+     * Float to bfloat16 bits, rounding to nearest even as PyTorch does (NaN stays a quiet NaN).
+     *
+     * @param f the value
+     * @return the nearest bfloat16's 16 bits
+     */
     public static short floatToBf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) {

@@ -7,10 +7,21 @@ import java.io.IOException;
 public class SafetensorsException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error without an underlying cause, e.g. a malformed header.
+     *
+     * @param message what is wrong, naming the file and, where there is one, the tensor
+     */
     public SafetensorsException(String message) {
         super(message);
     }
 
+    /**
+     * An error caused by another, e.g. an I/O or JSON error while reading the header.
+     *
+     * @param message what is wrong, naming the file and, where there is one, the tensor
+     * @param cause the underlying error
+     */
     public SafetensorsException(String message, Throwable cause) {
         super(message, cause);
     }

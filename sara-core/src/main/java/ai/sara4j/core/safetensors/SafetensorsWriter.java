@@ -17,6 +17,10 @@ import java.util.Map;
 /**
  * Collects named tensors and writes them as one safetensors file: header padded with spaces to a multiple of 8
  * bytes, an optional {@code __metadata__}, tensors in the order added, written to a temporary file then renamed.
+ *
+ * <p>A floating tensor holding a NaN or an infinity is never written: {@link #write} fails naming the file, the
+ * tensor and the element, and leaves no file behind (a previous file at the target stays as it was). Adapters,
+ * merged checkpoints, exports and optimizer state all pass through here, so none of them is saved broken.
  */
 public final class SafetensorsWriter {
     private record Entry(DType dtype, long[] shape, ByteBuffer data) {}
@@ -77,7 +81,15 @@ public final class SafetensorsWriter {
         return add(name, DType.I64, shape, b);
     }
 
-    /** Writes the file atomically (temporary sibling, then rename). */
+    /**
+     * Writes the file atomically (temporary sibling, then rename). Each floating tensor is checked for NaN and
+     * infinite values as it is written (one pass over its bytes, no copy).
+     *
+     * @param target the file to write
+     * @throws SafetensorsException when a tensor holds a non-finite value, naming {@code target}, the tensor and the
+     *     element; nothing is written then
+     * @throws IOException when the file cannot be written
+     */
     public void write(Path target) throws IOException {
         byte[] header = header();
         AtomicFiles.write(target, out -> {
@@ -85,7 +97,10 @@ public final class SafetensorsWriter {
             out.write(len.array());
             out.write(header);
             WritableByteChannel ch = Channels.newChannel(out);
-            for (Entry e : entries.values()) {
+            for (Map.Entry<String, Entry> named : entries.entrySet()) {
+                Entry e = named.getValue();
+                FiniteValues.requireFinite(e.dtype(), e.data(),
+                        "refusing to write " + target + ": tensor '" + named.getKey() + "'");
                 ByteBuffer d = e.data().duplicate();
                 d.rewind();
                 while (d.hasRemaining()) {

@@ -13,7 +13,12 @@ import java.util.Arrays;
  */
 public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
 
-    /** Number of elements (1 for a scalar). */
+    /**
+     * The number of elements.
+     *
+     * @return the product of the dimensions (1 for a scalar)
+     * @throws ArithmeticException when the product overflows a long
+     */
     public long numel() {
         long n = 1;
         for (long d : shape) {
@@ -22,12 +27,21 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         return n;
     }
 
-    /** Length of the tensor's data in bytes. */
+    /**
+     * The length of the tensor's data.
+     *
+     * @return {@code end - begin}, in bytes
+     */
     public long byteLength() {
         return end - begin;
     }
 
-    /** Shape as an int array, for APIs that take one. */
+    /**
+     * The shape as an int array, for APIs that take one (DJL's {@code Shape} arithmetic, array allocation).
+     *
+     * @return a new array of the dimensions
+     * @throws ArithmeticException when a dimension does not fit an int
+     */
     public int[] intShape() {
         return Arrays.stream(shape).mapToInt(Math::toIntExact).toArray();
     }

@@ -39,6 +39,15 @@ public interface TensorSource extends Closeable {
      * The values of a floating tensor converted to {@code target} (F64, F32 or F16), as a little-endian buffer.
      * When no conversion is needed this is the memory map itself; otherwise a new direct buffer, so a model can be
      * loaded without a second copy on the Java heap.
+     *
+     * <p>Every value is checked to be finite, in the same pass that converts it (or, without a conversion, in one
+     * fast scan of the map): a NaN or an infinity in the file, or a value too large for {@code target} (above 65504
+     * for F16), is an error naming the file, the tensor and the element.
+     *
+     * @param name the tensor
+     * @param target F64, F32 or F16
+     * @return the values in {@code target}'s layout
+     * @throws SafetensorsException for a missing or non-floating tensor, or a non-finite value
      */
     default ByteBuffer floatBuffer(String name, DType target) throws SafetensorsException {
         TensorInfo info = info(name);
@@ -50,29 +59,51 @@ public interface TensorSource extends Closeable {
             throw new IllegalArgumentException("cannot convert to " + target);
         }
         ByteBuffer src = buffer(name);
+        String what = fileOf(name) + ": tensor '" + name + "'";
         if (info.dtype() == target) {
+            FiniteValues.requireFinite(target, src, what);
             return src;
         }
         long n = info.numel();
         if (n * target.byteSize() > Integer.MAX_VALUE) {
-            throw new SafetensorsException(fileOf(name) + ": tensor '" + name + "' converted to " + target
-                    + " would exceed 2 GiB (" + n + " elements)");
+            throw new SafetensorsException(what + " converted to " + target + " would exceed 2 GiB (" + n
+                    + " elements)");
         }
         ByteBuffer dst = ByteBuffer.allocateDirect((int) (n * target.byteSize()))
                 .order(ByteOrder.LITTLE_ENDIAN);
+        int firstBad = -1;
         for (int i = 0; i < n; i++) {
-            float v = switch (info.dtype()) {
-                case F64 -> (float) src.getDouble(i * 8);
+            double v = switch (info.dtype()) {
+                case F64 -> src.getDouble(i * 8);
                 case F32 -> src.getFloat(i * 4);
                 case F16 -> HalfFloats.halfToFloat(src.getShort(i * 2));
                 case BF16 -> HalfFloats.bf16ToFloat(src.getShort(i * 2));
                 default -> throw new AssertionError(info.dtype());
             };
-            switch (target) {
-                case F64 -> dst.putDouble(i * 8, info.dtype() == DType.F64 ? src.getDouble(i * 8) : v);
-                case F32 -> dst.putFloat(i * 4, v);
-                default -> dst.putShort(i * 2, HalfFloats.floatToHalf(v));
+            boolean finite = switch (target) {
+                case F64 -> {
+                    dst.putDouble(i * 8, v);
+                    yield Double.isFinite(v);
+                }
+                case F32 -> {
+                    dst.putFloat(i * 4, (float) v);
+                    yield Float.isFinite((float) v);
+                }
+                default -> {
+                    short half = HalfFloats.floatToHalf((float) v);
+                    dst.putShort(i * 2, half);
+                    yield (half & 0x7c00) != 0x7c00;
+                }
+            };
+            if (!finite && firstBad < 0) {
+                firstBad = i;
             }
+        }
+        if (firstBad >= 0) {
+            double v = FiniteValues.value(info.dtype(), src, firstBad);
+            throw new SafetensorsException(Double.isFinite(v)
+                    ? what + ": value " + v + " at element " + firstBad + " of " + n + " does not fit in " + target
+                    : FiniteValues.message(what, v, firstBad, n));
         }
         return dst;
     }

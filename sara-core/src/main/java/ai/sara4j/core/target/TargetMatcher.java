@@ -91,23 +91,43 @@ public final class TargetMatcher {
                 : layersPattern.stream().map(TargetMatcher::layerIndexPattern).toList();
     }
 
-    /** PEFT's list rule: full name equals a name, or ends with {@code "." + name}. */
+    /**
+     * PEFT's list rule: a module is a target when its full name equals a name or ends with {@code "." + name}.
+     *
+     * @param names the module names or name suffixes, e.g. {@code q_proj}, {@code v_proj}
+     * @return a matcher with no exclusion and every layer
+     * @throws IllegalArgumentException when the list is empty or holds a blank name
+     */
     public static TargetMatcher names(List<String> names) {
         return new TargetMatcher(NameRule.names("target modules", names), null, List.of(), List.of());
     }
 
-    /** PEFT's list rule for the given names. */
+    /**
+     * PEFT's list rule for the given names; the same as {@link #names(List)}.
+     *
+     * @param names the module names or name suffixes
+     * @return a matcher with no exclusion and every layer
+     * @throws IllegalArgumentException when no name is given or one is blank
+     */
     public static TargetMatcher names(String... names) {
         return names(Arrays.asList(names));
     }
 
-    /** PEFT's string rule: the regex must match the whole module name. */
+    /**
+     * PEFT's string rule: a module is a target when the regex matches its whole name.
+     *
+     * @param regex a {@link Pattern} regex, e.g. {@code .*\.(q|v)_proj}
+     * @return a matcher with no exclusion
+     * @throws IllegalArgumentException when {@code regex} does not compile
+     */
     public static TargetMatcher regex(String regex) {
         return new TargetMatcher(NameRule.regex("target modules", regex), null, List.of(), List.of());
     }
 
     /**
      * PEFT's {@value #ALL_LINEAR}: every linear module but the output layer, once {@link #resolveAllLinear resolved}.
+     *
+     * @return an unresolved matcher; {@link #matches} refuses to answer until it is resolved
      */
     public static TargetMatcher allLinear() {
         return new TargetMatcher(NameRule.ALL_LINEAR, null, List.of(), List.of());
@@ -116,6 +136,11 @@ public final class TargetMatcher {
     /**
      * Parses a command-line value: {@code re:<regex>} is a regex, {@value #ALL_LINEAR} the shorthand, otherwise a
      * comma-separated list of names (blanks around names are ignored).
+     *
+     * @param value the command-line value, e.g. {@code q_proj,v_proj} or {@code re:.*\.(q|v)_proj}
+     * @return a matcher with no exclusion and every layer
+     * @throws NullPointerException when {@code value} is null
+     * @throws IllegalArgumentException for a bad regex, an empty list or an empty name
      */
     public static TargetMatcher parse(String value) {
         if (value != null && value.trim().equalsIgnoreCase(ALL_LINEAR)) {
@@ -124,17 +149,36 @@ public final class TargetMatcher {
         return new TargetMatcher(NameRule.parse("target modules", value), null, List.of(), List.of());
     }
 
-    /** This matcher, excluding modules by PEFT's {@code exclude_modules} list rule (equal or ends with ".name"). */
+    /**
+     * This matcher, excluding modules by PEFT's {@code exclude_modules} list rule (equal or ends with ".name").
+     *
+     * @param names the module names or name suffixes to exclude
+     * @return a new matcher with the exclusion replaced
+     * @throws IllegalArgumentException when the list is empty or holds a blank name
+     */
     public TargetMatcher withExcludeNames(List<String> names) {
         return new TargetMatcher(targets, NameRule.names("exclude modules", names), layers, layersPattern);
     }
 
-    /** This matcher, excluding the modules whose whole name matches {@code regex} (PEFT's string form). */
+    /**
+     * This matcher, excluding the modules whose whole name matches {@code regex} (PEFT's string form).
+     *
+     * @param regex a {@link Pattern} regex matched against the whole module name
+     * @return a new matcher with the exclusion replaced
+     * @throws IllegalArgumentException when {@code regex} does not compile
+     */
     public TargetMatcher withExcludeRegex(String regex) {
         return new TargetMatcher(targets, NameRule.regex("exclude modules", regex), layers, layersPattern);
     }
 
-    /** This matcher, excluding what a command-line value names ({@code re:<regex>} or a comma-separated list). */
+    /**
+     * This matcher, excluding what a command-line value names ({@code re:<regex>} or a comma-separated list).
+     *
+     * @param value the command-line value of {@code --exclude}
+     * @return a new matcher with the exclusion replaced
+     * @throws NullPointerException when {@code value} is null
+     * @throws IllegalArgumentException for a bad regex, an empty list or an empty name
+     */
     public TargetMatcher withExclude(String value) {
         return new TargetMatcher(targets, NameRule.parse("exclude modules", value), layers, layersPattern);
     }
@@ -145,6 +189,7 @@ public final class TargetMatcher {
      * @param layers the layer indices; empty means every layer, as in PEFT
      * @param layersPattern the names of the module lists holding the layers (e.g. {@code layers}, {@code h}); empty
      *     means PEFT's default (the first numbered segment)
+     * @return a new matcher with the layer rule replaced
      * @throws IllegalArgumentException for a negative index, a pattern without layers, a bad pattern regex, or a
      *     regex {@code target_modules}
      */
@@ -160,6 +205,8 @@ public final class TargetMatcher {
     /**
      * Whether {@code target_modules} is the {@value #ALL_LINEAR} shorthand, still to be
      * {@link #resolveAllLinear resolved}.
+     *
+     * @return true for a matcher made by {@link #allLinear()} (or parsed from {@value #ALL_LINEAR}) and not resolved
      */
     public boolean isAllLinear() {
         return targets == NameRule.ALL_LINEAR;
@@ -171,6 +218,8 @@ public final class TargetMatcher {
      * any other matcher unchanged.
      *
      * @param linearModules full names of the model's linear modules, the output layer left out
+     * @return the resolved matcher, or this matcher when it is not the shorthand
+     * @throws IllegalArgumentException when the shorthand meets an empty {@code linearModules}
      */
     public TargetMatcher resolveAllLinear(Collection<String> linearModules) {
         if (!isAllLinear()) {
@@ -187,6 +236,8 @@ public final class TargetMatcher {
     /**
      * Whether the module with this full dotted name is a target.
      *
+     * @param module the module's full dotted name, e.g. {@code model.layers.0.self_attn.q_proj}
+     * @return whether it is not excluded, {@code target_modules} accepts it, and it lies in the chosen layers
      * @throws IllegalStateException for an {@value #ALL_LINEAR} matcher not yet resolved against a model
      */
     public boolean matches(String module) {
@@ -203,7 +254,12 @@ public final class TargetMatcher {
         return targets.matches(module) && inLayers(module);
     }
 
-    /** Whether {@code exclude_modules} rules this module out (before {@code target_modules} is looked at). */
+    /**
+     * Whether {@code exclude_modules} rules this module out (before {@code target_modules} is looked at).
+     *
+     * @param module the module's full dotted name
+     * @return whether an exclusion is set and matches {@code module}
+     */
     public boolean excludes(String module) {
         return exclude != null && exclude.matches(module);
     }
@@ -213,7 +269,11 @@ public final class TargetMatcher {
      * {@code inject_adapter}: it is an error when none is a target (the message tells whether everything was
      * excluded, nothing matched, or both), and a warning when {@code exclude_modules} excluded nothing.
      *
+     * @param modules the candidate modules' full dotted names
      * @param where names the model or checkpoint in messages
+     * @return the targets, in the order of {@code modules}; never empty
+     * @throws IllegalArgumentException when no module is a target
+     * @throws IllegalStateException for an {@value #ALL_LINEAR} matcher not yet resolved
      */
     public List<String> select(Collection<String> modules, String where) {
         List<String> selected = new ArrayList<>();
@@ -245,7 +305,11 @@ public final class TargetMatcher {
         return selected;
     }
 
-    /** Whether this is the regex form of {@code target_modules}. */
+    /**
+     * Whether this is the regex form of {@code target_modules}.
+     *
+     * @return true when {@code target_modules} is one full-match regex rather than a list or the shorthand
+     */
     public boolean isRegex() {
         return targets.regex != null;
     }
@@ -259,17 +323,30 @@ public final class TargetMatcher {
         return targets.peftValue();
     }
 
-    /** The value of PEFT's {@code exclude_modules} (regex {@code String} or {@code List<String>}), or null. */
+    /**
+     * The value of PEFT's {@code exclude_modules}, for {@code adapter_config.json}.
+     *
+     * @return a regex {@code String}, a {@code List<String>} of names, or null when nothing is excluded
+     */
     public Object excludePeftValue() {
         return exclude == null ? null : exclude.peftValue();
     }
 
-    /** PEFT's {@code layers_to_transform}; empty when every layer is adapted. */
+    /**
+     * PEFT's {@code layers_to_transform}.
+     *
+     * @return the layer indices to adapt (immutable); empty when every layer is adapted
+     */
     public List<Integer> layersToTransform() {
         return layers;
     }
 
-    /** PEFT's {@code layers_pattern}; empty for PEFT's default (the first numbered segment). */
+    /**
+     * PEFT's {@code layers_pattern}.
+     *
+     * @return the names of the module lists holding the layers (immutable); empty for PEFT's default (the first
+     *     numbered segment)
+     */
     public List<String> layersPattern() {
         return layersPattern;
     }

@@ -60,6 +60,7 @@ class E2eDataTest {
         Files.write(dir.resolve("e2e.txt"), new byte[] {'a', '|', '|', (byte) 0xff});
         assertMessage(dir.resolve("e2e.txt"), "e2e.txt: not UTF-8");
         assertMessage(dir.resolve("missing.txt"), "missing.txt: no such file");
+        assertMessage(Files.createDirectories(dir.resolve("valid.txt")), "valid.txt: is a folder, not a data file");
     }
 
     private static void assertMessage(Path file, String expected) {

@@ -36,7 +36,7 @@ class LlmAdaptersDataTest {
                 new AlpacaRecord("Translate.", "Bonjour", "Hello", ""),
                 new AlpacaRecord("Pick.", "", "", "3")), records);
 
-        List<Example> train = LlmAdaptersData.examples(file, PromptTemplate.TRAINING);
+        List<Example> train = records.stream().map(r -> LlmAdaptersData.toExample(r, PromptTemplate.TRAINING)).toList();
         assertEquals(PromptTemplate.TRAINING.prompt("Add 2 and 3.", ""), train.get(0).prompt());
         assertEquals("\nA: 2 + 3 = 5. The answer is 5.", train.get(0).target());
         assertEquals("5.0", train.get(0).reference());
@@ -54,6 +54,24 @@ class LlmAdaptersDataTest {
         assertMessage(write("e.json", "[{\"instruction\": \"x\"},\n{\"instruction\" \"y\"}]"), "e.json: invalid JSON at line 2");
         assertMessage(write("f.json", ""), "f.json: expected a JSON array");
         assertMessage(dir.resolve("missing.json"), "missing.json: no such file");
+        assertMessage(Files.createDirectories(dir.resolve("dir.json")), "dir.json: is a folder, not a data file");
+    }
+
+    /** Evaluation reads a record without output (it scores the answer); training refuses it, naming the record. */
+    @Test
+    void trainingRefusesARecordWithoutOutputButTakesAnEmptyOne() throws Exception {
+        Path file = write("t.json", """
+                [
+                  {"instruction": "a", "output": "x"},
+                  {"instruction": "b", "output": ""},
+                  {"instruction": "c", "output": null, "answer": "3"}
+                ]""");
+        assertEquals(3, LlmAdaptersData.read(file).size());
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> LlmAdaptersData.examples(file, PromptTemplate.TRAINING));
+        assertTrue(e.getMessage().contains("t.json: record 2: missing field 'output'"), e.getMessage());
+        Path empty = write("u.json", "[{\"instruction\": \"b\", \"output\": \"\"}]");
+        assertEquals("", LlmAdaptersData.examples(empty, PromptTemplate.TRAINING).get(0).target());
     }
 
     private static void assertMessage(Path file, String expected) {

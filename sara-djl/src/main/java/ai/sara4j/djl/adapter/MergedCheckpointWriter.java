@@ -33,13 +33,25 @@ import org.slf4j.LoggerFactory;
  * <p>For a loaded {@link CausalLM} the checkpoint name of each weight and its storage orientation (GPT-2's Conv1D
  * weights are in×out) come from the model; for other block trees the name is {@code <module>.weight}, stored
  * out×in. Mo-SARA cannot be merged and is refused with the reason.
+ *
+ * <p>Every merged weight is checked after rounding: a NaN or an infinity (from the adapter, or W0 + ΔW beyond the
+ * range of the file's dtype, e.g. 65504 for F16) is an error naming the output file, the tensor and both terms,
+ * and nothing is written.
  */
 public final class MergedCheckpointWriter {
     private static final Logger LOG = LoggerFactory.getLogger(MergedCheckpointWriter.class);
 
     private MergedCheckpointWriter() {}
 
-    /** Writes {@code baseFolder} with {@code adapter} merged into {@code out}. */
+    /**
+     * Writes {@code baseFolder} with {@code adapter} merged into {@code out}.
+     *
+     * @param baseFolder the Hugging Face checkpoint the adapter was loaded onto
+     * @param adapter the adapter, injected into the model loaded from {@code baseFolder}
+     * @param out the folder to write (replaced atomically)
+     * @throws IOException when a file cannot be read or written, a tensor's shape disagrees with the adapter, or a
+     *     merged weight is not finite
+     */
     public static void write(Path baseFolder, AdaptedModel adapter, Path out) throws IOException {
         // A loaded CausalLM knows each weight's checkpoint name and which are stored transposed (GPT-2's Conv1D);
         // other trees use the module path + ".weight" and out×in storage.
@@ -64,7 +76,7 @@ public final class MergedCheckpointWriter {
             for (Path file : files) {
                 Path target = tmp.resolve(file.getFileName());
                 if (file.getFileName().toString().endsWith(".safetensors")) {
-                    rewrite(file, target, deltas, shapes, pending);
+                    rewrite(file, target, out.resolve(file.getFileName()), deltas, shapes, pending);
                 } else {
                     Files.copy(file, target);
                 }
@@ -74,11 +86,12 @@ public final class MergedCheckpointWriter {
                         + "' for an adapted module (do the adapter's module paths match this checkpoint?)");
             }
         });
-        LOG.info("wrote merged checkpoint {} ({} weights merged)", out, deltas.size());
+        LOG.debug("wrote merged checkpoint {} ({} weights merged)", out, deltas.size()); // callers say where it ends up
     }
 
-    private static void rewrite(Path file, Path target, Map<String, double[]> deltas, Map<String, long[]> shapes,
-            Map<String, double[]> pending) throws IOException {
+    /** Rewrites one safetensors file into {@code target}; {@code shown} is its final path, for messages. */
+    private static void rewrite(Path file, Path target, Path shown, Map<String, double[]> deltas,
+            Map<String, long[]> shapes, Map<String, double[]> pending) throws IOException {
         try (SafetensorsFile source = SafetensorsFile.open(file)) {
             SafetensorsWriter writer = new SafetensorsWriter();
             source.metadata().forEach(writer::metadata);
@@ -93,27 +106,47 @@ public final class MergedCheckpointWriter {
                             + Arrays.toString(info.shape()) + ", the adapter's ΔW is "
                             + Arrays.toString(shapes.get(info.name())));
                 }
-                double[] merged = source.readDoubles(info.name());
-                for (int i = 0; i < merged.length; i++) {
-                    merged[i] += delta[i];
-                }
-                writer.add(info.name(), info.dtype(), info.shape(), encode(merged, info.dtype(), file, info.name()));
+                double[] base = source.readDoubles(info.name());
+                writer.add(info.name(), info.dtype(), info.shape(), merge(base, delta, info.dtype(),
+                        shown + ": merged weight '" + info.name() + "'"));
                 pending.remove(info.name());
             }
             writer.write(target);
         }
     }
 
-    private static ByteBuffer encode(double[] values, DType dtype, Path file, String name) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(values.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (double v : values) {
-            switch (dtype) {
-                case F64 -> b.putDouble(v);
-                case F32 -> b.putFloat((float) v);
-                case F16 -> b.putShort(HalfFloats.floatToHalf((float) v));
-                case BF16 -> b.putShort(HalfFloats.floatToBf16((float) v));
-                default -> throw new IOException(file + ": tensor '" + name + "' is " + dtype
-                        + ", not a floating-point weight");
+    /**
+     * W0 + ΔW summed in float64 and rounded once to {@code dtype}; a result that is not finite after rounding is an
+     * error naming {@code what}, the element and both terms.
+     */
+    private static ByteBuffer merge(double[] base, double[] delta, DType dtype, String what) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(base.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < base.length; i++) {
+            double v = base[i] + delta[i];
+            boolean finite = switch (dtype) {
+                case F64 -> {
+                    b.putDouble(v);
+                    yield Double.isFinite(v);
+                }
+                case F32 -> {
+                    b.putFloat((float) v);
+                    yield Float.isFinite((float) v);
+                }
+                case F16 -> {
+                    short h = HalfFloats.floatToHalf((float) v);
+                    b.putShort(h);
+                    yield Float.isFinite(HalfFloats.halfToFloat(h));
+                }
+                case BF16 -> {
+                    short h = HalfFloats.floatToBf16((float) v);
+                    b.putShort(h);
+                    yield Float.isFinite(HalfFloats.bf16ToFloat(h));
+                }
+                default -> throw new IOException(what + " is " + dtype + ", not a floating-point weight");
+            };
+            if (!finite) {
+                throw new IOException(what + ": W0 + ΔW = " + base[i] + " + " + delta[i] + " at element " + i
+                        + " is not finite in " + dtype + "; nothing was written");
             }
         }
         return b.flip();

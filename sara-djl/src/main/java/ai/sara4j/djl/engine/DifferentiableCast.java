@@ -17,7 +17,15 @@ public final class DifferentiableCast {
 
     private DifferentiableCast() {}
 
-    /** {@code x} as {@code type}; {@code x} itself when it already is. */
+    /**
+     * {@code x} converted to {@code type}, recorded by autograd while gradients are being recorded.
+     *
+     * @param x the tensor to convert
+     * @param type {@link DataType#FLOAT16}, {@link DataType#FLOAT32} or {@link DataType#FLOAT64}
+     * @return {@code x} itself when it already has {@code type}, otherwise a new tensor of {@code x}'s shape in
+     *     {@code type}, attached to {@code x}'s manager
+     * @throws IllegalArgumentException for any other target type while gradients are being recorded
+     */
     public static NDArray to(NDArray x, DataType type) {
         if (x.getDataType() == type) {
             return x;

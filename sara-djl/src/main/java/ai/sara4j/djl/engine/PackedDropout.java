@@ -28,6 +28,9 @@ public final class PackedDropout {
      * {@code x} with elements zeroed with probability {@code p} (rounded to a multiple of 1/65536) and the rest scaled
      * to keep the expectation; {@code x} itself when that probability is 0.
      *
+     * @param x the adapter input, any shape and floating dtype; its device chooses the CPU or the GPU path
+     * @param p the drop probability, as PEFT's {@code lora_dropout}
+     * @return a new tensor of {@code x}'s shape and dtype, recorded by autograd (or {@code x} when nothing drops)
      * @throws IllegalArgumentException unless 0 ≤ p &lt; 1
      */
     public static NDArray apply(NDArray x, double p) {

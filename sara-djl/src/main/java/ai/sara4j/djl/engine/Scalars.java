@@ -15,7 +15,13 @@ import ai.djl.ndarray.types.DataType;
 public final class Scalars {
     private Scalars() {}
 
-    /** {@code value} as a 0-d tensor of {@code x}'s dtype, device and manager. */
+    /**
+     * A constant for arithmetic with {@code x} on the training path, e.g. {@code x.mul(Scalars.like(x, scale))}.
+     *
+     * @param x the tensor the constant will be combined with
+     * @param value the constant, rounded to {@code x}'s dtype
+     * @return a 0-d tensor of {@code x}'s dtype on its device, attached to its manager, in libtorch-owned memory
+     */
     public static NDArray like(NDArray x, double value) {
         try (NDArray wrapped = x.getManager().create(value)) { // float64 over a Java buffer
             // a copy in libtorch's memory: clone for float64, else the conversion itself copies

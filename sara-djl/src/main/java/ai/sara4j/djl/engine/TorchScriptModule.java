@@ -48,6 +48,12 @@ public final class TorchScriptModule implements AutoCloseable {
     /**
      * The module {@code className} compiled from {@code classBody} once per JVM and kept, for the parameter-free
      * one-line functions called on every forward pass (they hold no tensors and follow their inputs' device).
+     *
+     * @param className a Python identifier, also the cache key: one body per name
+     * @param classBody the class body, as for {@link #compile}
+     * @return the cached module, compiled on first use; never close it
+     * @throws IllegalArgumentException when the default engine is not PyTorch
+     * @throws UncheckedIOException when the temporary archive cannot be written
      */
     public static TorchScriptModule shared(String className, String classBody) {
         return SHARED.computeIfAbsent(className, n -> compile(NDManager.newBaseManager(Device.cpu()), n, classBody));
@@ -60,6 +66,9 @@ public final class TorchScriptModule implements AutoCloseable {
      * @param className a Python identifier
      * @param classBody the class body in TorchScript's serialized form, indented by two spaces, e.g.
      *     {@code "  def forward(self: __torch__.Svd, x: Tensor) -> Tensor:\n    return torch.linalg_svdvals(x)\n"}
+     * @return the loaded module; the caller closes it
+     * @throws IllegalArgumentException when {@code parent} is not a PyTorch manager
+     * @throws UncheckedIOException when the temporary archive cannot be written
      */
     public static TorchScriptModule compile(NDManager parent, String className, String classBody) {
         if (!(parent instanceof PtNDManager)) {
@@ -88,6 +97,11 @@ public final class TorchScriptModule implements AutoCloseable {
     /**
      * Runs {@code method}, without autograd, on arguments as {@link #runInPlace} takes them, the first a tensor. The
      * results are attached to the manager of the first argument; a tuple result gives one array per element.
+     *
+     * @param method the name of a method defined in the class body
+     * @param args the method's arguments after {@code self}
+     * @return the result tensors, in order; the caller closes them (or their manager)
+     * @throws IllegalArgumentException when the first argument is not a tensor or an argument has an unsupported type
      */
     public List<NDArray> run(String method, Object... args) {
         if (args.length == 0 || !(args[0] instanceof NDArray first)) {
@@ -114,12 +128,23 @@ public final class TorchScriptModule implements AutoCloseable {
      * any, is released). The arguments are the TorchScript values they stand for: an {@link NDArray} is a
      * {@code Tensor}, a {@code List} of NDArrays a {@code List[Tensor]} (one JNI call for the whole list), a
      * {@link Double} a {@code float}, a {@link Long} an {@code int}.
+     *
+     * @param method the name of a method defined in the class body
+     * @param args the method's arguments after {@code self}
+     * @throws IllegalArgumentException when an argument has an unsupported type
      */
     public void runInPlace(String method, Object... args) {
         invoke(method, args).close();
     }
 
-    /** Runs {@code method}, which returns a {@code float}, and gives it. Arguments as for {@link #runInPlace}. */
+    /**
+     * Runs {@code method}, without autograd, for a scalar result, e.g. a global gradient norm.
+     *
+     * @param method the name of a method defined in the class body, returning a TorchScript {@code float}
+     * @param args the method's arguments after {@code self}, as {@link #runInPlace} takes them
+     * @return the method's result
+     * @throws IllegalArgumentException when an argument has an unsupported type
+     */
     public double runForDouble(String method, Object... args) {
         try (IValue result = invoke(method, args)) {
             return result.toDouble();
@@ -162,6 +187,9 @@ public final class TorchScriptModule implements AutoCloseable {
      * Runs {@code forward} with autograd recording, so gradients flow through it back to the arguments (DJL's
      * {@code runMethod}, used by {@link #run}, always runs without). The result is attached to the first argument's
      * manager.
+     *
+     * @param args the tensor arguments of {@code forward}
+     * @return the single tensor {@code forward} returns
      */
     public NDArray forwardRecorded(NDArray... args) {
         return block.forward(parameterStore, new NDList(args), true).singletonOrThrow();

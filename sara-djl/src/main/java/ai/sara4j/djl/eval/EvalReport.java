@@ -21,6 +21,16 @@ import java.util.Map;
  */
 public record EvalReport(EvalTask task, String dataset, String scorer, Map<String, Number> metrics,
         List<Prediction> predictions, List<String> hypotheses) {
+    /**
+     * Copies the collections into unmodifiable ones, keeping the metrics' order.
+     *
+     * @param task what was evaluated
+     * @param dataset the dataset's name
+     * @param scorer how answers were extracted
+     * @param metrics the metrics, in report order
+     * @param predictions per-example results (math, choice)
+     * @param hypotheses generated texts (E2E)
+     */
     public EvalReport {
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         predictions = List.copyOf(predictions);
@@ -30,6 +40,9 @@ public record EvalReport(EvalTask task, String dataset, String scorer, Map<Strin
     /**
      * The report as JSON: {@code task}, {@code dataset}, {@code scorer}, {@code metrics}, and {@code predictions}
      * (math, choice) or {@code hypotheses} (E2E).
+     *
+     * @param mapper the Jackson mapper that creates the nodes
+     * @return a new JSON object, as {@code ./sara eval} writes it
      */
     public ObjectNode toJson(ObjectMapper mapper) {
         ObjectNode root = mapper.createObjectNode();

@@ -20,17 +20,29 @@ public enum EvalTask {
     /**
      * The generation budget when none is given: LLM-Adapters' {@code max_new_tokens} (256 in evaluate.py, 32 in
      * commonsense_evaluate.py); 64 for E2E, whose references are under 60 tokens.
+     *
+     * @return the default number of new tokens per prompt
      */
     public int defaultMaxNewTokens() {
         return defaultMaxNewTokens;
     }
 
-    /** The name used on the command line and in reports. */
+    /**
+     * The name used on the command line and in reports.
+     *
+     * @return {@code math}, {@code choice} or {@code e2e}
+     */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The task named on a command line (math, choice or e2e, any case). */
+    /**
+     * The task named on a command line.
+     *
+     * @param name {@code math}, {@code choice} or {@code e2e}, any case
+     * @return the task
+     * @throws IllegalArgumentException for any other name
+     */
     public static EvalTask parse(String name) {
         for (EvalTask t : values()) {
             if (t.name().equalsIgnoreCase(name)) {

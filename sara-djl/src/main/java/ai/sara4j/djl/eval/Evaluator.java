@@ -35,6 +35,12 @@ public final class Evaluator {
     /** Called after every batch. */
     @FunctionalInterface
     public interface Progress {
+        /**
+         * Reports how far generation has got.
+         *
+         * @param done prompts decoded so far
+         * @param total prompts to decode in this run
+         */
         void update(int done, int total);
     }
 
@@ -43,9 +49,12 @@ public final class Evaluator {
     private final int maxNewTokens;
 
     /**
+     * An evaluator of {@code model}, which may carry an adapter.
+     *
      * @param model the model to evaluate
      * @param batchSize prompts decoded together
      * @param maxNewTokens generation budget per prompt, or 0 for the task's default
+     * @throws IllegalArgumentException when {@code batchSize} &lt; 1 or {@code maxNewTokens} &lt; 0
      */
     public Evaluator(LanguageModel model, int batchSize, int maxNewTokens) {
         if (batchSize < 1) {
@@ -62,6 +71,16 @@ public final class Evaluator {
     /**
      * Evaluates {@code task} on the first {@code limit} examples of {@code data} (0: all); for E2E the limit counts
      * distinct meaning representations.
+     *
+     * @param data an LLM-Adapters JSON file (math, choice; every record needs an {@code answer}) or an E2E
+     *     {@code mr||text} file
+     * @param task the kind of evaluation, which decides the data layout, the default budget and the metrics
+     * @param limit how many examples (E2E: meaning representations) to evaluate, 0 for all
+     * @param progress called after every batch, or null
+     * @return the metrics with every prediction (math, choice) or generated text (E2E)
+     * @throws DatasetException when the data file is missing or malformed, or a record has no answer
+     * @throws IllegalArgumentException when {@code limit} &lt; 0, or the answers of a choice set belong to no single
+     *     answer-word family
      */
     public EvalReport run(Path data, EvalTask task, int limit, Progress progress) throws DatasetException {
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens > 0 ? maxNewTokens : task.defaultMaxNewTokens());

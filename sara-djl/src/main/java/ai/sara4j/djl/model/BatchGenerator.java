@@ -53,11 +53,8 @@ public final class BatchGenerator {
             promptLength = Math.max(promptLength, prompts.get(b).length);
         }
         ModelConfig config = model.config();
-        if (config.rope() == null && promptLength + options.maxNewTokens() > config.maxPositions()) {
-            throw new IllegalArgumentException("the longest prompt (" + promptLength + " tokens) plus "
-                    + options.maxNewTokens() + " new tokens exceeds the model's " + config.maxPositions()
-                    + " positions");
-        }
+        config.checkLength((long) promptLength + options.maxNewTokens(),
+                "the longest prompt (" + promptLength + " tokens) plus " + options.maxNewTokens() + " new tokens");
         List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : config.eosTokenIds();
         int width = promptLength + options.maxNewTokens();
         long[] mask = new long[batch * width]; // (B, width) row-major; 1 for real tokens, 0 for left padding

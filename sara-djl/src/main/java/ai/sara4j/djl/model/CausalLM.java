@@ -108,6 +108,8 @@ public final class CausalLM extends AbstractBlock {
      * @param cache key/value cache to read and extend, or null
      * @param training whether gradients are recorded
      * @return logits (B, T, vocab), float32
+     * @throws IllegalArgumentException for a sequence (cached and new tokens) longer than the model's positions
+     *     ({@link ModelConfig#checkLength}), or inputs of the wrong shape
      */
     public NDArray forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training) {
@@ -118,6 +120,7 @@ public final class CausalLM extends AbstractBlock {
         long b = bt.get(0);
         long t = bt.get(1);
         int past = cache == null ? 0 : cache.length();
+        config().checkLength(past + t, "a sequence of " + (past > 0 ? past + " cached and " : "") + t + " tokens");
         NDManager manager = inputIds.getManager();
         NDArray mask = attentionMask != null ? attentionMask : manager.ones(new Shape(b, past + t), DataType.INT64);
         if (!mask.getShape().equals(new Shape(b, past + t))) {

@@ -15,7 +15,14 @@ import ai.djl.util.PairList;
  */
 public final class Container extends AbstractBlock {
 
-    /** Adds {@code child} under {@code name} (a module path segment). */
+    /**
+     * Adds a child under a module path segment, e.g. {@code layers} or {@code 0}.
+     *
+     * @param <B> the child's type
+     * @param name the path segment, as in the Hugging Face module tree
+     * @param child the block to add
+     * @return {@code child}, for chaining
+     */
     public <B extends Block> B add(String name, B child) {
         return addChildBlock(name, child);
     }

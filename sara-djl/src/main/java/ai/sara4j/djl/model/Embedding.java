@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 public final class Embedding extends AbstractBlock {
     private final Parameter weight;
 
+    /** An embedding whose {@code weight} (num, dim) gets its shape and values from the loaded checkpoint. */
     public Embedding() {
         this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT).build());
     }

@@ -17,6 +17,17 @@ import java.util.List;
 public record GenerationOptions(int maxNewTokens, double temperature, double topP, long seed, List<Long> eosTokenIds,
         boolean useCache) {
 
+    /**
+     * Validates the options and copies the end-of-sequence ids.
+     *
+     * @param maxNewTokens upper bound on generated tokens, at least 0
+     * @param temperature 0 for greedy decoding, otherwise positive
+     * @param topP nucleus mass in (0, 1]
+     * @param seed seed of the sampler
+     * @param eosTokenIds tokens that end generation, or null for the model's
+     * @param useCache whether to keep a key/value cache
+     * @throws IllegalArgumentException for a negative budget or temperature, or topP outside (0, 1]
+     */
     public GenerationOptions {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
@@ -30,22 +41,46 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
         eosTokenIds = eosTokenIds == null ? null : List.copyOf(eosTokenIds);
     }
 
-    /** Greedy decoding of up to {@code maxNewTokens}, stopping at the model's end-of-sequence tokens. */
+    /**
+     * Greedy decoding (the SARA paper's evaluation setting) with the key/value cache.
+     *
+     * @param maxNewTokens upper bound on generated tokens
+     * @return options stopping at the model config's end-of-sequence tokens
+     * @throws IllegalArgumentException when {@code maxNewTokens} is negative
+     */
     public static GenerationOptions greedy(int maxNewTokens) {
         return new GenerationOptions(maxNewTokens, 0, 1, 0, null, true);
     }
 
-    /** These options with temperature/top-p sampling from a seeded generator. */
+    /**
+     * These options with temperature/top-p sampling from a seeded generator.
+     *
+     * @param temperature the logits are divided by it before the softmax; 0 means greedy
+     * @param topP the nucleus mass in (0, 1]; 1 samples from every token
+     * @param seed seed of the sampler
+     * @return new options; the others unchanged
+     * @throws IllegalArgumentException for a negative temperature or topP outside (0, 1]
+     */
     public GenerationOptions sampling(double temperature, double topP, long seed) {
         return new GenerationOptions(maxNewTokens, temperature, topP, seed, eosTokenIds, useCache);
     }
 
-    /** These options stopping at {@code ids} instead of the config's end-of-sequence tokens (empty: never). */
+    /**
+     * These options stopping at other tokens than the config's end-of-sequence ones.
+     *
+     * @param ids the token ids that end generation; empty never stops early, null restores the config's
+     * @return new options; the others unchanged
+     */
     public GenerationOptions stoppingAt(List<Long> ids) {
         return new GenerationOptions(maxNewTokens, temperature, topP, seed, ids, useCache);
     }
 
-    /** These options with or without the key/value cache. */
+    /**
+     * These options with or without the key/value cache.
+     *
+     * @param cache false to recompute the whole sequence at every step (for checking the cache)
+     * @return new options; the others unchanged
+     */
     public GenerationOptions withCache(boolean cache) {
         return new GenerationOptions(maxNewTokens, temperature, topP, seed, eosTokenIds, cache);
     }

@@ -18,22 +18,33 @@ public final class Generator {
     private final CausalLM model;
     private final NDManager manager;
 
-    /** Decodes with {@code model}; inputs are created on {@code manager}'s device. */
+    /**
+     * A generator for one model.
+     *
+     * @param model the model to decode with, on {@code manager}'s device
+     * @param manager creates the inputs and owns the key/value cache (in a sub-manager closed after each call)
+     */
     public Generator(CausalLM model, NDManager manager) {
         this.model = model;
         this.manager = manager;
     }
 
-    /** The continuation of {@code promptIds} (without the prompt), ending at an end-of-sequence token if one came. */
+    /**
+     * Decodes a continuation of a prompt, one token per step, feeding only the new token when the cache is on.
+     *
+     * @param promptIds the tokenizer's ids for the prompt, at least one
+     * @param options budget, greedy or sampled decoding, stop tokens and cache
+     * @return the new token ids (without the prompt), ending with the end-of-sequence token if one was generated
+     * @throws IllegalArgumentException for an empty prompt, or when a model with learned positions (GPT-2) has
+     *     fewer positions than the prompt plus the budget
+     */
     public long[] generate(long[] promptIds, GenerationOptions options) {
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("cannot generate from an empty prompt");
         }
         ModelConfig config = model.config();
-        if (config.rope() == null && promptIds.length + options.maxNewTokens() > config.maxPositions()) {
-            throw new IllegalArgumentException("prompt (" + promptIds.length + " tokens) plus " + options.maxNewTokens()
-                    + " new tokens exceeds the model's " + config.maxPositions() + " positions");
-        }
+        config.checkLength((long) promptIds.length + options.maxNewTokens(),
+                "prompt (" + promptIds.length + " tokens) plus " + options.maxNewTokens() + " new tokens");
         List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : config.eosTokenIds();
         Random random = new Random(options.seed());
         ParameterStore ps = new ParameterStore(manager, false);

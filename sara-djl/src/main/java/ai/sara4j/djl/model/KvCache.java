@@ -14,14 +14,23 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] keys;
     private final NDArray[] values;
 
-    /** An empty cache for a model of {@code numLayers} layers, its arrays owned by a child of {@code parent}. */
+    /**
+     * An empty cache.
+     *
+     * @param parent the manager whose device the cache lives on; the arrays are owned by a sub-manager of it
+     * @param numLayers the model's decoder layers, one key and one value array each
+     */
     public KvCache(NDManager parent, int numLayers) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[numLayers];
         this.values = new NDArray[numLayers];
     }
 
-    /** Positions cached so far. */
+    /**
+     * The number of positions cached so far.
+     *
+     * @return the sequence length of the cached keys, 0 before the first step
+     */
     public int length() {
         return keys[0] == null ? 0 : Math.toIntExact(keys[0].getShape().get(2));
     }

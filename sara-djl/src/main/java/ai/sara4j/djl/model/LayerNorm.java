@@ -14,7 +14,11 @@ public final class LayerNorm extends AbstractBlock {
     private final Parameter weight;
     private final Parameter bias;
 
-    /** A norm over the last axis; {@code weight} and {@code bias} have shape (hidden). */
+    /**
+     * A norm over the last axis; {@code weight} and {@code bias} have shape (hidden) and come from the checkpoint.
+     *
+     * @param eps added to the variance ({@code layer_norm_epsilon})
+     */
     public LayerNorm(double eps) {
         this.eps = (float) eps;
         this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA).build());

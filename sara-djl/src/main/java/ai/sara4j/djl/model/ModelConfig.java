@@ -52,11 +52,58 @@ public record ModelConfig(
         long bosTokenId,
         List<Long> eosTokenIds) {
 
+    /**
+     * Copies the end-of-sequence ids into an immutable list; {@link #read} and {@link #parse} also validate the
+     * sizes.
+     *
+     * @param family architecture
+     * @param vocabSize rows of the token embedding
+     * @param hiddenSize width of the residual stream
+     * @param numLayers decoder layers
+     * @param numHeads query heads
+     * @param numKvHeads key/value heads
+     * @param headDim width of one head
+     * @param intermediateSize width of the MLP's hidden layer
+     * @param normEps epsilon of the norms
+     * @param activation MLP activation
+     * @param rope rotary embedding, or null
+     * @param maxPositions maximum positions
+     * @param tieWordEmbeddings whether the head shares the embedding's weight
+     * @param attentionBias whether the attention projections have a bias
+     * @param mlpBias whether the MLP projections have a bias
+     * @param lmHeadBias whether the head has a bias
+     * @param bosTokenId beginning-of-sequence id, or -1
+     * @param eosTokenIds end-of-sequence ids
+     */
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
     }
 
-    /** Reads {@code config.json}; every problem is a {@link ModelException} naming the file and field. */
+    /**
+     * Refuses a sequence longer than the model's positions: GPT-2 has no embedding for them, and LLaMA and GPT-J
+     * would run rotary angles they were never trained on and answer garbage without a word.
+     *
+     * @param tokens the sequence's length (cached and new tokens, or a prompt plus the tokens to generate)
+     * @param what the sequence, for the message (e.g. {@code "prompt (30 tokens) plus 64 new tokens"})
+     * @throws IllegalArgumentException naming the length, the limit and its config.json key
+     */
+    public void checkLength(long tokens, String what) {
+        if (tokens > maxPositions) {
+            throw new IllegalArgumentException(what + ": " + tokens + " tokens exceed the model's " + maxPositions
+                    + " positions (" + (family == ModelFamily.LLAMA ? "max_position_embeddings" : "n_positions")
+                    + " in config.json)");
+        }
+    }
+
+    /**
+     * Reads a Hugging Face {@code config.json} of a LLaMA, GPT-J or GPT-2 model, with transformers' defaults for
+     * absent optional fields.
+     *
+     * @param configJson the {@code config.json} file
+     * @return the validated configuration
+     * @throws ModelException when the file is missing, not a JSON object, of an unsupported {@code model_type}, or
+     *     has a missing or invalid field (the message names the file and field)
+     */
     public static ModelConfig read(Path configJson) throws ModelException {
         JsonNode root;
         try {
@@ -72,7 +119,14 @@ public record ModelConfig(
         return parse(root, configJson.toString());
     }
 
-    /** Parses a {@code config.json} tree; {@code source} names it in errors. */
+    /**
+     * Parses a {@code config.json} tree, as {@link #read} does for a file.
+     *
+     * @param root the parsed JSON object
+     * @param source names the configuration in errors, e.g. its path
+     * @return the validated configuration
+     * @throws ModelException for an unsupported {@code model_type} or a missing or invalid field
+     */
     public static ModelConfig parse(JsonNode root, String source) throws ModelException {
         Fields f = new Fields(root, source);
         String modelType = f.string("model_type", null);
@@ -146,7 +200,11 @@ public record ModelConfig(
         }
     }
 
-    /** Number of weights of the model (tied head counted once). */
+    /**
+     * The number of parameters the architecture has, computed from the sizes (no checkpoint needed).
+     *
+     * @return the count of every weight and bias, a tied head counted once
+     */
     public long parameterCount() {
         long h = hiddenSize;
         long q = (long) numHeads * headDim;

@@ -9,10 +9,21 @@ import java.io.IOException;
 public class ModelException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An error without an underlying cause, e.g. a missing field.
+     *
+     * @param message one line naming the file and the problem
+     */
     public ModelException(String message) {
         super(message);
     }
 
+    /**
+     * An error caused by another, e.g. an I/O or JSON error.
+     *
+     * @param message one line naming the file and the problem
+     * @param cause the underlying error
+     */
     public ModelException(String message, Throwable cause) {
         super(message, cause);
     }

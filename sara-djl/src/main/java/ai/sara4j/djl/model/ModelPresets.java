@@ -35,12 +35,23 @@ public final class ModelPresets {
                 Activation.SILU, Rope.plain(10000, headDim, false), 2048, false, false, false, false, 1, List.of(2L));
     }
 
-    /** Names of the presets. */
+    /**
+     * The names of the presets.
+     *
+     * @return {@code llama-7b}, {@code llama-13b}, {@code tinyllama-1.1b}, {@code gpt-j-6b} and {@code gpt2}, in
+     *     that order
+     */
     public static Set<String> names() {
         return PRESETS.keySet();
     }
 
-    /** The preset called {@code name}; an unknown name is an error listing the known ones. */
+    /**
+     * The configuration of a preset.
+     *
+     * @param name one of {@link #names()}
+     * @return the model's configuration, as its Hugging Face {@code config.json} gives it
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
     public static ModelConfig get(String name) {
         ModelConfig config = PRESETS.get(name);
         if (config == null) {

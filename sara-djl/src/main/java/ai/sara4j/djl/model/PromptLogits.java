@@ -13,7 +13,13 @@ import java.nio.file.Path;
  */
 public record PromptLogits(long[] inputIds, float[] logits, int vocabSize) {
 
-    /** Writes tensors {@code input_ids} ([T], I64) and {@code logits} ([T, vocab], F32) as safetensors. */
+    /**
+     * Writes tensors {@code input_ids} ([T], I64) and {@code logits} ([T, vocab], F32) as safetensors, for
+     * comparison with transformers' logits of the same prompt.
+     *
+     * @param file the safetensors file to write (replaced atomically)
+     * @throws IOException when the file cannot be written
+     */
     public void write(Path file) throws IOException {
         new SafetensorsWriter()
                 .addLongs("input_ids", new long[] {inputIds.length}, inputIds)

@@ -16,7 +16,11 @@ public final class RmsNorm extends AbstractBlock {
     private final float eps;
     private final Parameter weight;
 
-    /** A norm over the last axis; {@code weight} has shape (hidden). */
+    /**
+     * A norm over the last axis; {@code weight} has shape (hidden) and comes from the checkpoint.
+     *
+     * @param eps added to the mean square ({@code rms_norm_eps}), applied in float32
+     */
     public RmsNorm(double eps) {
         this.eps = (float) eps;
         this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA).build());

@@ -13,8 +13,11 @@ public record Rope(double theta, int rotaryDim, boolean interleaved, Scaling sca
 
     /** The {@code rope_type} values supported. */
     public enum Type {
+        /** No rescaling. */
         DEFAULT,
+        /** Position interpolation: every inverse frequency divided by {@code factor}. */
         LINEAR,
+        /** Llama 3.1's wavelength-dependent rescaling between {@code low_freq_factor} and {@code high_freq_factor}. */
         LLAMA3
     }
 
@@ -29,15 +32,27 @@ public record Rope(double theta, int rotaryDim, boolean interleaved, Scaling sca
      */
     public record Scaling(Type type, double factor, double lowFreqFactor, double highFreqFactor,
             int originalMaxPositions) {
+        /** No rescaling: {@link Type#DEFAULT} with factor 1. */
         public static final Scaling NONE = new Scaling(Type.DEFAULT, 1, 0, 0, 0);
     }
 
-    /** Unscaled rope with base {@code theta} over {@code rotaryDim} dimensions. */
+    /**
+     * Rope without frequency rescaling.
+     *
+     * @param theta base of the frequencies ({@code rope_theta}, 10000 for LLaMA 1/2 and GPT-J)
+     * @param rotaryDim leading dimensions of each head that are rotated, even
+     * @param interleaved true for GPT-J's rotate_every_two, false for LLaMA's rotate_half
+     * @return the settings with {@link Scaling#NONE}
+     */
     public static Rope plain(double theta, int rotaryDim, boolean interleaved) {
         return new Rope(theta, rotaryDim, interleaved, Scaling.NONE);
     }
 
-    /** The rotaryDim/2 inverse frequencies θ^(−2i/d), rescaled per {@link #scaling()}. */
+    /**
+     * The inverse frequencies of the rotation, as transformers' {@code modeling_rope_utils} computes them.
+     *
+     * @return rotaryDim/2 values θ^(−2i/rotaryDim), i = 0 … rotaryDim/2 − 1, rescaled per {@link #scaling()}
+     */
     public double[] inverseFrequencies() {
         double[] inv = new double[rotaryDim / 2];
         for (int i = 0; i < inv.length; i++) {

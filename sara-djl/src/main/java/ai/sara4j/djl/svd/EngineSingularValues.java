@@ -35,10 +35,13 @@ public final class EngineSingularValues implements SingularValueSource {
     private final long batchBytes;
 
     /**
+     * A source computing on {@code device} in the given precision.
+     *
      * @param device where to compute
      * @param precision {@link DataType#FLOAT64} or {@link DataType#FLOAT32}
      * @param algorithm SVD or GRAM
      * @param batchBytes at most this many bytes of weights per engine call (at least one matrix is always sent)
+     * @throws IllegalArgumentException when {@code precision} is neither float64 nor float32
      */
     public EngineSingularValues(Device device, DataType precision, EngineSvd.Algorithm algorithm, long batchBytes) {
         if (precision != DataType.FLOAT64 && precision != DataType.FLOAT32) {
@@ -50,7 +53,12 @@ public final class EngineSingularValues implements SingularValueSource {
         this.batchBytes = batchBytes;
     }
 
-    /** Float64 SVD on {@code device}, batches of up to 1 GiB. */
+    /**
+     * The reference setting: float64 {@link EngineSvd.Algorithm#SVD} on {@code device}, batches of up to 1 GiB.
+     *
+     * @param device where to compute
+     * @return a source whose ranks agree with a float64 NumPy reference
+     */
     public static EngineSingularValues exact(Device device) {
         return new EngineSingularValues(device, DataType.FLOAT64, EngineSvd.Algorithm.SVD, 1L << 30);
     }

@@ -27,7 +27,14 @@ public final class EngineSvd implements AutoCloseable {
          */
         GRAM;
 
-        /** Parses {@code svd} or {@code gram}, naming {@code option} in the error. */
+        /**
+         * Parses a command-line value.
+         *
+         * @param option the option's name, for the error message (e.g. {@code --svd-algorithm})
+         * @param value {@code svd} or {@code gram}, any case
+         * @return the algorithm
+         * @throws IllegalArgumentException naming {@code option} for any other value
+         */
         public static Algorithm parse(String option, String value) {
             for (Algorithm a : values()) {
                 if (a.name().equalsIgnoreCase(value)) {
@@ -38,9 +45,19 @@ public final class EngineSvd implements AutoCloseable {
         }
     }
 
-    /** Top-k factors: {@code u} [..., m, k], {@code s} [..., k] descending, {@code vt} [..., k, n]. */
+    /**
+     * Top-k factors of a thin SVD, attached to the input's manager; closing the record closes all three.
+     *
+     * @param u the left singular vectors, shape [..., m, k]
+     * @param s the singular values, shape [..., k], descending
+     * @param vt the right singular vectors, transposed, shape [..., k, n]
+     */
     public record Truncated(NDArray u, NDArray s, NDArray vt) implements AutoCloseable {
-        /** u·diag(s)·vt, the best rank-k approximation. */
+        /**
+         * The best rank-k approximation of the decomposed matrices (Eckart–Young).
+         *
+         * @return u·diag(s)·vt, shape [..., m, n], a new array in {@code u}'s manager
+         */
         public NDArray reconstruct() {
             return u.mul(s.expandDims(-2)).matMul(vt);
         }
@@ -78,17 +95,38 @@ public final class EngineSvd implements AutoCloseable {
         this.module = module;
     }
 
-    /** Loads the SVD module into a sub-manager of {@code manager}; close it when done. */
+    /**
+     * Loads the SVD module into a sub-manager of {@code manager}.
+     *
+     * @param manager a PyTorch manager; the module lives in a sub-manager of it
+     * @return the SVD; close it when done
+     * @throws IllegalArgumentException when {@code manager} is not a PyTorch manager
+     */
     public static EngineSvd create(NDManager manager) {
         return new EngineSvd(TorchScriptModule.compile(manager, "Svd", CODE));
     }
 
-    /** Singular values of {@code matrices} [..., m, n] → [..., min(m, n)], descending, by {@link Algorithm#SVD}. */
+    /**
+     * Singular values by {@link Algorithm#SVD}.
+     *
+     * @param matrices a matrix or batch of matrices, shape [..., m, n], FP16, FP32 or FP64
+     * @return the singular values, shape [..., min(m, n)], descending, in the input's dtype (FP32 for FP16 input),
+     *     attached to the input's manager
+     * @throws IllegalArgumentException for fewer than 2 dimensions or a non-floating dtype
+     */
     public NDArray singularValues(NDArray matrices) {
         return singularValues(matrices, Algorithm.SVD);
     }
 
-    /** Singular values of {@code matrices} [..., m, n] → [..., min(m, n)], descending. */
+    /**
+     * Singular values by the chosen algorithm.
+     *
+     * @param matrices a matrix or batch of matrices, shape [..., m, n], FP16, FP32 or FP64
+     * @param algorithm {@link Algorithm#SVD} or the faster {@link Algorithm#GRAM}
+     * @return the singular values, shape [..., min(m, n)], descending, in the input's dtype (FP32 for FP16 input),
+     *     attached to the input's manager
+     * @throws IllegalArgumentException for fewer than 2 dimensions or a non-floating dtype
+     */
     public NDArray singularValues(NDArray matrices, Algorithm algorithm) {
         checkMatrices(matrices);
         NDArray x = widened(matrices);
@@ -104,6 +142,11 @@ public final class EngineSvd implements AutoCloseable {
     /**
      * The top-{@code k} singular triplets of {@code matrices} [..., m, n]. Computes the thin SVD and keeps the
      * leading k columns/rows, so it is exact (not randomised).
+     *
+     * @param matrices a matrix or batch of matrices, shape [..., m, n], FP16, FP32 or FP64
+     * @param k the number of triplets to keep, 1 ≤ k ≤ min(m, n)
+     * @return the factors, in the input's dtype (FP32 for FP16 input); the caller closes them
+     * @throws IllegalArgumentException for k out of range, fewer than 2 dimensions or a non-floating dtype
      */
     public Truncated truncated(NDArray matrices, int k) {
         checkMatrices(matrices);

@@ -13,6 +13,7 @@ import ai.sara4j.core.safetensors.DType;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.core.safetensors.TensorInfo;
+import ai.sara4j.core.testing.RawTensors;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -116,6 +117,22 @@ class BadCheckpointTest {
         assertMentions(failure(model), model.toString(), "no model.safetensors");
         Files.delete(model.resolve("config.json"));
         assertMentions(failure(model), model.resolve("config.json").toString(), "no such file");
+    }
+
+    /** A NaN or an infinity in a weight is an error naming the file and tensor, converted (F16) or not (F32). */
+    @Test
+    void nonFiniteWeightIsRefused() throws IOException {
+        Path model = copyOfGood();
+        RawTensors.set(model.resolve(WEIGHTS), "model.layers.1.mlp.up_proj.weight", 7, Float.NaN);
+        assertMentions(failure(model), model.resolve(WEIGHTS).toString(), "tensor 'model.layers.1.mlp.up_proj.weight'",
+                "non-finite value NaN at element 7");
+        RawTensors.set(model.resolve(WEIGHTS), "model.layers.1.mlp.up_proj.weight", 7, 1);
+        RawTensors.set(model.resolve(WEIGHTS), "model.norm.weight", 0, Float.NEGATIVE_INFINITY);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelException e = assertThrows(ModelException.class,
+                    () -> ModelLoader.load(model, manager, DataType.FLOAT16));
+            assertMentions(e.getMessage(), "tensor 'model.norm.weight'", "non-finite value -Infinity at element 0");
+        }
     }
 
     @Test

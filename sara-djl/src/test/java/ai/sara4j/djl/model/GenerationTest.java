@@ -3,6 +3,7 @@ package ai.sara4j.djl.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -101,6 +102,36 @@ class GenerationTest {
         }
         assertEquals(0, counts[2] + counts[3]);
         assertEquals(0.625, counts[0] / (double) n, 0.01);
+    }
+
+    /**
+     * Every family refuses a sequence beyond its positions, before decoding and in the forward pass (LLaMA and GPT-J
+     * used to run rotary angles past max_position_embeddings silently), naming the length and the limit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-gqa", "gptj", "gpt2"})
+    void sequencesLongerThanThePositionsAreRefused(String name) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            CausalLM model = ModelLoader.load(Fixtures.model(name), manager);
+            int max = model.config().maxPositions();
+            String key = name.equals("llama-gqa") ? "max_position_embeddings" : "n_positions";
+            long[] prompt = new long[max - 2];
+            Arrays.fill(prompt, 5);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Generator(model,
+                    manager).generate(prompt, GenerationOptions.greedy(3).stoppingAt(List.of())));
+            assertEquals("prompt (" + (max - 2) + " tokens) plus 3 new tokens: " + (max + 1)
+                    + " tokens exceed the model's " + max + " positions (" + key + " in config.json)", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new BatchGenerator(model, manager)
+                    .generate(List.of(prompt), GenerationOptions.greedy(3)));
+            long[] tooLong = new long[max + 1];
+            NDArray ids = manager.create(tooLong, new Shape(1, tooLong.length));
+            IllegalArgumentException forward = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(new ParameterStore(manager, false), ids, null, null, false));
+            assertTrue(forward.getMessage().startsWith("a sequence of " + (max + 1) + " tokens: "), forward.getMessage());
+            long[] fits = new long[max];
+            assertEquals(max, model.forward(new ParameterStore(manager, false),
+                    manager.create(fits, new Shape(1, max)), null, null, false).getShape().get(1));
+        }
     }
 
     @Test

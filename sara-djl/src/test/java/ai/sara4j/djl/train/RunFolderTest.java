@@ -199,9 +199,14 @@ class RunFolderTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> train(run, b -> b));
             assertTrue(e.getMessage().contains("is being written by another process (pid " + holder.pid() + ","),
                     e.getMessage());
+            // what finetune --overwrite asks before replacing a folder
+            IllegalStateException live = assertThrows(IllegalStateException.class,
+                    () -> TrainingRun.requireNoWriter(run));
+            assertTrue(live.getMessage().contains("pid " + holder.pid()), live.getMessage());
         } finally {
             holder.destroyForcibly().waitFor();
         }
+        TrainingRun.requireNoWriter(run);
         assertEquals(5, train(run, b -> b).steps());
     }
 }
