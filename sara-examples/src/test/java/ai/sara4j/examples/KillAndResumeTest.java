@@ -103,7 +103,7 @@ class KillAndResumeTest {
         assertEquals(List.of(stale), hidden(run.resolve("checkpoints")));
 
         String err = awaitSuccess(tmp, "third", launch(tmp, "third", List.of(), resumed));
-        assertTrue(err.contains("removing " + stale + ": left by an interrupted write"), err);
+        assertTrue(err.contains("removed " + stale + ": left by an interrupted write"), err);
         assertTrue(err.contains("resumed from " + run.resolve("checkpoints/step-000006")), err);
         assertEquals(List.of(), hidden(run.resolve("checkpoints")));
         assertEquals(List.of(run.resolve(".lock")), hidden(run));

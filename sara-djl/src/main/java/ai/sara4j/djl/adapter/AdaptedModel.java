@@ -162,11 +162,12 @@ public final class AdaptedModel {
      * @return the summary; its {@code toString} is PEFT's line
      */
     public TrainableSummary trainableSummary() {
-        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        // by array, not by Parameter: a tied output layer is its own Parameter over the embedding's array
+        Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long total = 0;
         long trainable = 0;
         for (Parameter p : model.getParameters().values()) {
-            if (seen.add(p)) {
+            if (seen.add(p.getArray())) {
                 long n = p.getArray().size();
                 total += n;
                 trainable += p.requiresGradient() ? n : 0;

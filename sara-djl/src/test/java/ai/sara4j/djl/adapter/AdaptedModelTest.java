@@ -18,7 +18,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import ai.sara4j.core.safetensors.Checkpoint;
 import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.safetensors.TensorInfo;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
@@ -201,6 +203,23 @@ class AdaptedModelTest {
             assertEquals(new TrainableSummary(lora, base + lora + other), adapted.trainableSummary());
             adapted.setAdapter("other");
             assertEquals(new TrainableSummary(other, base + lora + other), adapted.trainableSummary());
+        }
+    }
+
+    /**
+     * A tied output layer (tinystories-656k shares its embedding) is counted once, as the checkpoint stores it: the
+     * total is the checkpoint's element count plus the adapter's.
+     */
+    @Test
+    void trainableSummaryCountsATiedOutputLayerOnce() throws Exception {
+        long stored;
+        try (Checkpoint checkpoint = Checkpoint.open(SharedData.tinyStories())) {
+            stored = checkpoint.tensors().values().stream().mapToLong(TensorInfo::numel).sum();
+        }
+        try (LanguageModel lm = LanguageModel.load(SharedData.tinyStories())) {
+            AdaptedModel adapted = Adapters.inject(lm.model(), LoraConfig.of(QV, 4, 8));
+            assertEquals(new TrainableSummary(adapted.trainableCount(), stored + adapted.trainableCount()),
+                    adapted.trainableSummary());
         }
     }
 
