@@ -21,6 +21,10 @@ import java.util.stream.Stream;
  * sibling first, then is renamed over the target. A crash leaves the previous version intact.
  */
 public final class AtomicFiles {
+    /** What {@link #sibling} appends to a name, once per nesting level: a random UUID, then the suffix. */
+    private static final String LEFTOVER_SUFFIX =
+            "(\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(tmp|old))+";
+
     private AtomicFiles() {}
 
     /** Something that writes to an output stream: the body of {@link AtomicFiles#write}. */
@@ -144,12 +148,27 @@ public final class AtomicFiles {
      * @throws IOException when a leftover cannot be deleted
      */
     public static List<Path> removeLeftovers(Path target) throws IOException {
-        Path dir = parentOf(target);
+        return removeMatching(parentOf(target), Pattern.compile("\\.+" + Pattern.quote(target.getFileName().toString())
+                + LEFTOVER_SUFFIX));
+    }
+
+    /**
+     * Deletes what interrupted writes left in {@code dir}, whatever their targets: every hidden
+     * {@code .NAME.<uuid>.tmp} and {@code .NAME.<uuid>.old}. For a folder one writer owns (a locked training run),
+     * where no other write can be under way.
+     *
+     * @param dir the folder to clear (absent is fine)
+     * @return the paths removed
+     * @throws IOException when a leftover cannot be deleted
+     */
+    public static List<Path> removeAllLeftovers(Path dir) throws IOException {
+        return removeMatching(dir, Pattern.compile("\\..+?" + LEFTOVER_SUFFIX));
+    }
+
+    private static List<Path> removeMatching(Path dir, Pattern leftover) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        Pattern leftover = Pattern.compile("\\.+" + Pattern.quote(target.getFileName().toString())
-                + "(\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(tmp|old))+");
         List<Path> removed = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path p : (Iterable<Path>) list::iterator) {

@@ -1,7 +1,9 @@
 package ai.sara4j.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -70,5 +72,24 @@ class AtomicFilesTest {
         assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
         Path plain = Files.createDirectory(dir.resolve("plain"));
         assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(target));
+    }
+
+    /**
+     * A folder one writer owns is cleared of every write's leftovers, a folder moved aside as well as a temporary one
+     * (a kill between the two renames of a replacement leaves {@code .NAME.<uuid>.old}); nothing else is touched.
+     */
+    @Test
+    void allLeftoversOfAFolderAreRemovedAndNothingElse(@TempDir Path dir) throws Exception {
+        String uuid = "0123abcd-4567-89ab-cdef-0123456789ab";
+        Path old = Files.createDirectories(dir.resolve(".adapter." + uuid + ".old").resolve("inner"));
+        Path tmp = Files.createDirectory(dir.resolve(".step-000009." + uuid + ".tmp"));
+        Path nested = Files.writeString(dir.resolve(".x." + uuid + ".tmp." + uuid + ".tmp"), "");
+        List<Path> kept = List.of(Files.writeString(dir.resolve(".lock"), "1"),
+                Files.createDirectory(dir.resolve("adapter")), Files.writeString(dir.resolve(".notes.tmp"), ""),
+                Files.writeString(dir.resolve(".adapter.not-a-uuid.old"), ""));
+        assertEquals(3, AtomicFiles.removeAllLeftovers(dir).size());
+        assertFalse(Files.exists(old.getParent()) || Files.exists(tmp) || Files.exists(nested));
+        kept.forEach(p -> assertTrue(Files.exists(p), p.toString()));
+        assertEquals(List.of(), AtomicFiles.removeAllLeftovers(dir.resolve("absent")));
     }
 }

@@ -86,7 +86,7 @@ public final class MergedCheckpointWriter {
                         + "' for an adapted module (do the adapter's module paths match this checkpoint?)");
             }
         });
-        LOG.info("wrote merged checkpoint {} ({} weights merged)", out, deltas.size());
+        LOG.debug("wrote merged checkpoint {} ({} weights merged)", out, deltas.size()); // callers say where it ends up
     }
 
     /** Rewrites one safetensors file into {@code target}; {@code shown} is its final path, for messages. */

@@ -66,8 +66,6 @@ public final class TrainingRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CHECKPOINT = Pattern.compile("step-\\d+");
-    /** {@link AtomicFiles}' hidden temporary siblings: {@code .<name>.<uuid>.tmp}. */
-    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\.tmp");
 
     private final Path folder;
     private final RunLock lock;
@@ -112,16 +110,8 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private static void removeTemporaries(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        List<Path> stale;
-        try (Stream<Path> list = Files.list(dir)) {
-            stale = list.filter(p -> TEMPORARY.matcher(p.getFileName().toString()).matches()).toList();
-        }
-        for (Path p : stale) {
-            LOG.info("removing {}: left by an interrupted write", p);
-            AtomicFiles.deleteRecursively(p);
+        for (Path p : AtomicFiles.removeAllLeftovers(dir)) {
+            LOG.info("removed {}: left by an interrupted write", p);
         }
     }
 
