@@ -19,10 +19,10 @@ public interface AdapterConfig {
     /** {@return which Linear modules get an adapter (PEFT's {@code target_modules} rule)} */
     TargetMatcher targets();
 
-    /** {@return dropout on the adapter input, in [0, 1) (0 for none)} */
+    /** {@return the dropout on the adapter input, in [0, 1) (0 for none)} */
     double dropout();
 
-    /** {@return seed for the random initialisation of the adapter tensors} */
+    /** {@return the seed for the random initialisation of the adapter tensors} */
     long seed();
 
     /**

@@ -90,52 +90,55 @@ public final class AdapterOptions {
         return b;
     }
 
-    /** {@return target modules (PEFT rule)} */
+    /** {@return the target modules (PEFT rule)} */
     public TargetMatcher targets() {
         return targets;
     }
 
-    /** {@return fixed rank (LoRA, SoRA, EDoRA), if set} */
+    /** {@return the fixed rank (LoRA, SoRA, EDoRA), if set} */
     public Optional<Integer> r() {
         return Optional.ofNullable(r);
     }
 
-    /** {@return scaling numerator (LoRA, SoRA, EDoRA: s = alpha/r), if set} */
+    /** {@return the scaling numerator (LoRA, SoRA, EDoRA: s = alpha/r), if set} */
     public Optional<Double> alpha() {
         return Optional.ofNullable(alpha);
     }
 
-    /** {@return rank-rule threshold (SARA, Mo-SARA), if set} */
+    /** {@return the rank-rule threshold (SARA, Mo-SARA), if set} */
     public Optional<Double> threshold() {
         return Optional.ofNullable(threshold);
     }
 
-    /** {@return per-module ranks already decided, for example by budget matching (SARA, Mo-SARA); empty for none} */
+    /**
+     * {@return the per-module ranks already decided, for example by budget matching (SARA, Mo-SARA); empty for
+     * none}
+     */
     public Map<String, Integer> ranks() {
         return ranks;
     }
 
-    /** {@return number of parallel singular-value vectors (Mo-SARA), if set} */
+    /** {@return the number of parallel singular-value vectors (Mo-SARA), if set} */
     public Optional<Integer> heads() {
         return Optional.ofNullable(heads);
     }
 
-    /** {@return adapter input dropout, if set} */
+    /** {@return the adapter input dropout, if set} */
     public Optional<Double> dropout() {
         return Optional.ofNullable(dropout);
     }
 
-    /** {@return initialisation variant, method-specific (SARA: {@code random} or {@code zero}), if set} */
+    /** {@return the initialisation variant, method-specific (SARA: {@code random} or {@code zero}), if set} */
     public Optional<String> init() {
         return Optional.ofNullable(init);
     }
 
-    /** {@return seed of the random initialisation} */
+    /** {@return the seed of the random initialisation} */
     public long seed() {
         return seed;
     }
 
-    /** {@return method-specific options by name (for example SoRA's {@code xi}), from {@code --method-option}} */
+    /** {@return the method-specific options by name (for example SoRA's {@code xi}), from {@code --method-option}} */
     public Map<String, String> extra() {
         return extra;
     }

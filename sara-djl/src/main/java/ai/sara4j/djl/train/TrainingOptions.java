@@ -83,7 +83,7 @@ public final class TrainingOptions {
         return learningRate;
     }
 
-    /** {@return passes over the data; not used when {@link #maxSteps()} is set} */
+    /** {@return the number of passes over the data; not used when {@link #maxSteps()} is set} */
     public int epochs() {
         return epochs;
     }
@@ -93,17 +93,17 @@ public final class TrainingOptions {
         return maxSteps;
     }
 
-    /** {@return examples per micro-batch} */
+    /** {@return the number of examples per micro-batch} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** {@return micro-batches per optimizer update} */
+    /** {@return the number of micro-batches per optimizer update} */
     public int gradientAccumulation() {
         return gradientAccumulation;
     }
 
-    /** {@return updates of linear warm-up, as asked (see {@link #warmupFor} for the one used)} */
+    /** {@return the number of updates of linear warm-up, as asked (see {@link #warmupFor} for the one used)} */
     public long warmupSteps() {
         return warmupSteps;
     }

@@ -122,12 +122,12 @@ public final class EdoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** {@return SVD rank} */
+    /** {@return the SVD rank} */
     public int r() {
         return r;
     }
 
-    /** {@return scaling numerator} */
+    /** {@return the scaling numerator} */
     public double alpha() {
         return alpha;
     }
@@ -137,7 +137,7 @@ public final class EdoraConfig implements AdapterConfig {
         return dropout;
     }
 
-    /** {@return standard deviation of R's normal initialisation} */
+    /** {@return the standard deviation of R's normal initialisation} */
     public double initSigma() {
         return initSigma;
     }
@@ -147,7 +147,7 @@ public final class EdoraConfig implements AdapterConfig {
         return seed;
     }
 
-    /** {@return s = alpha/r} */
+    /** {@return the scaling s = alpha/r} */
     public double scaling() {
         return alpha / r;
     }

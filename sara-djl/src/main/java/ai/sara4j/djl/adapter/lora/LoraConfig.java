@@ -132,12 +132,12 @@ public final class LoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** {@return default rank} */
+    /** {@return the default rank} */
     public int r() {
         return r;
     }
 
-    /** {@return default lora_alpha} */
+    /** {@return the default lora_alpha} */
     public double alpha() {
         return alpha;
     }
@@ -152,12 +152,12 @@ public final class LoraConfig implements AdapterConfig {
         return useRslora;
     }
 
-    /** {@return per-module rank overrides (PEFT key rule)} */
+    /** {@return the per-module rank overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }
 
-    /** {@return per-module alpha overrides (PEFT key rule)} */
+    /** {@return the per-module alpha overrides (PEFT key rule)} */
     public Map<String, Double> alphaPattern() {
         return alphaPattern;
     }

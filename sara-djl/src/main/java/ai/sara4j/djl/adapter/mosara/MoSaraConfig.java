@@ -134,17 +134,17 @@ public final class MoSaraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** {@return rank-rule threshold} */
+    /** {@return the rank-rule threshold} */
     public double threshold() {
         return threshold;
     }
 
-    /** {@return number m of parallel singular-value vectors} */
+    /** {@return the number m of parallel singular-value vectors} */
     public int heads() {
         return heads;
     }
 
-    /** {@return per-module k overrides (PEFT key rule)} */
+    /** {@return the per-module k overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }

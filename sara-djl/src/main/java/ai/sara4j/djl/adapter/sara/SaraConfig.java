@@ -156,12 +156,12 @@ public final class SaraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** {@return fraction of the singular-value sum the k leading values must reach} */
+    /** {@return the fraction of the singular-value sum the k leading values must reach} */
     public double threshold() {
         return threshold;
     }
 
-    /** {@return per-module k overrides (PEFT key rule)} */
+    /** {@return the per-module k overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }

@@ -131,12 +131,12 @@ public final class SoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** {@return rank before pruning} */
+    /** {@return the rank before pruning} */
     public int r() {
         return r;
     }
 
-    /** {@return scaling numerator} */
+    /** {@return the scaling numerator} */
     public double alpha() {
         return alpha;
     }
@@ -156,7 +156,7 @@ public final class SoraConfig implements AdapterConfig {
         return seed;
     }
 
-    /** {@return s = alpha/r} */
+    /** {@return the scaling s = alpha/r} */
     public double scaling() {
         return alpha / r;
     }

@@ -122,22 +122,22 @@ public final class XiSchedule {
         return kind;
     }
 
-    /** {@return ξ of the first stage (the only value when constant)} */
+    /** {@return the ξ of the first stage (the only value when constant)} */
     public double start() {
         return start;
     }
 
-    /** {@return ξ of the last stage} */
+    /** {@return the ξ of the last stage} */
     public double end() {
         return end;
     }
 
-    /** {@return number of values} */
+    /** {@return the number of values} */
     public int stages() {
         return stages;
     }
 
-    /** {@return optimizer updates per stage} */
+    /** {@return the number of optimizer updates per stage} */
     public long stageSteps() {
         return stageSteps;
     }
