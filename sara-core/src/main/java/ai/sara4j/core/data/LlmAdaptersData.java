@@ -89,7 +89,14 @@ public final class LlmAdaptersData {
         return read(file, true).stream().map(r -> toExample(r, template)).toList();
     }
 
-    /** One record as an example; see {@link #examples(Path, PromptTemplate)}. */
+    /**
+     * One record as an example; see {@link #examples(Path, PromptTemplate)}.
+     *
+     * @param r the record
+     * @param template the prompt layout
+     * @return the prompt in {@code template}, the {@code output} as target, the {@code answer} (or, when empty, the
+     *     {@code output}) as the single reference
+     */
     public static Example toExample(AlpacaRecord r, PromptTemplate template) {
         String reference = r.answer().isEmpty() ? r.output() : r.answer();
         return new Example(r.prompt(template), r.output(), List.of(reference));

@@ -27,19 +27,40 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
-    /** Something that writes to an output stream. */
+    /** Something that writes to an output stream: the body of {@link AtomicFiles#write}. */
     @FunctionalInterface
     public interface StreamWriter {
+        /**
+         * Writes the whole content. The stream is flushed, forced to disk and closed by the caller.
+         *
+         * @param out the temporary file's stream; not to be closed here
+         * @throws IOException when writing fails; the target is then left as it was
+         */
         void write(OutputStream out) throws IOException;
     }
 
-    /** Something that fills a fresh folder. */
+    /** Something that fills a fresh folder: the body of {@link AtomicFiles#writeFolder}. */
     @FunctionalInterface
     public interface FolderWriter {
+        /**
+         * Fills {@code folder} with the output's files.
+         *
+         * @param folder an existing, empty temporary folder beside the target, renamed into place afterwards
+         * @throws IOException when writing fails; the target is then left as it was
+         */
         void write(Path folder) throws IOException;
     }
 
-    /** Writes {@code target} through a temporary file in the same folder, then renames it into place. */
+    /**
+     * Writes {@code target} through a hidden temporary file {@code .NAME.<uuid>.tmp} in the same folder, forces it
+     * to disk ({@link FileChannel#force}), then renames it over {@code target} (an atomic move where the file system
+     * supports one). Missing parent folders are created. On failure the temporary file is deleted and
+     * {@code target} keeps its previous content.
+     *
+     * @param target the file to write or replace
+     * @param writer writes the content
+     * @throws IOException from the writer, or when the file cannot be created, forced or renamed
+     */
     public static void write(Path target, StreamWriter writer) throws IOException {
         Path dir = parentOf(target);
         Files.createDirectories(dir);
@@ -57,7 +78,13 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes a small text file atomically. */
+    /**
+     * Writes a small text file atomically, as {@link #write} does.
+     *
+     * @param target the file to write or replace
+     * @param text the content, encoded as UTF-8
+     * @throws IOException when the file cannot be written or renamed
+     */
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
@@ -170,7 +197,12 @@ public final class AtomicFiles {
         deleteRecursively(old);
     }
 
-    /** Deletes a file or a folder tree; absent is fine. */
+    /**
+     * Deletes a file or a folder tree in place, deepest entries first (not atomic: see {@link #delete}).
+     *
+     * @param path a file or folder; absent is fine
+     * @throws IOException when an entry cannot be deleted (what was already deleted stays deleted)
+     */
     public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;

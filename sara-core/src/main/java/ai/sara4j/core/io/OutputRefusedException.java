@@ -7,6 +7,8 @@ public class OutputRefusedException extends IOException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * An exception for an output path that may not be written.
+     *
      * @param message names the output path and the reason
      */
     public OutputRefusedException(String message) {

@@ -40,7 +40,15 @@ public final class RankPlanner {
         this.base = base;
     }
 
-    /** A planner for a checkpoint whose weights are all stored out × in (PyTorch {@code nn.Linear}). */
+    /**
+     * A planner for a checkpoint whose weights are all stored out × in (PyTorch {@code nn.Linear}). Reads only the
+     * safetensors header.
+     *
+     * @param model the checkpoint
+     * @param matcher selects the target modules by name ({@code all-linear} resolved against the checkpoint)
+     * @return the planner
+     * @throws IllegalArgumentException when no 2-D weight matches, listing some module names that exist
+     */
     public static RankPlanner of(TensorSource model, TargetMatcher matcher) {
         return of(model, matcher, module -> false);
     }
@@ -49,7 +57,10 @@ public final class RankPlanner {
      * A planner for a checkpoint where some weights are stored in × out, like GPT-2's Conv1D (PEFT's
      * {@code fan_in_fan_out}).
      *
+     * @param model the checkpoint; only its header is read
+     * @param matcher selects the target modules by name ({@code all-linear} resolved against the checkpoint)
      * @param storedInByOut tells, by module name, which targets are stored transposed
+     * @return the planner
      * @throws IllegalArgumentException when no 2-D weight matches, listing some module names that exist
      */
     public static RankPlanner of(TensorSource model, TargetMatcher matcher, Predicate<String> storedInByOut) {
@@ -104,12 +115,20 @@ public final class RankPlanner {
                 + ")";
     }
 
-    /** The target modules, in checkpoint order. */
+    /**
+     * The target modules, in checkpoint order.
+     *
+     * @return the targets with their out × in shapes (never empty)
+     */
     public List<TargetModule> targets() {
         return targets;
     }
 
-    /** All parameters of the checkpoint (the sum of every tensor's element count). */
+    /**
+     * All parameters of the checkpoint: the denominator of a plan's trainable share.
+     *
+     * @return the sum of every tensor's element count
+     */
     public long base() {
         return base;
     }
@@ -117,7 +136,9 @@ public final class RankPlanner {
     /**
      * Asks {@code source} once for the singular values of every target.
      *
+     * @param source computes the singular values (on the engine, in sara-djl)
      * @return spectra by module name, in target order
+     * @throws IOException when the source cannot read a weight
      * @throws IllegalArgumentException when the source leaves out a target, gives the wrong number of values, or
      *     a spectrum is invalid (zero matrix, NaN/Inf), naming the module
      */
@@ -141,6 +162,9 @@ public final class RankPlanner {
     /**
      * A plan where every module has rank {@code r}: LoRA, SoRA or EDoRA. Reads no weights.
      *
+     * @param method {@link Method#LORA}, {@link Method#SORA} or {@link Method#EDORA}
+     * @param r the rank of every module (SoRA: the initial rank its gate prunes from)
+     * @return the plan
      * @throws IllegalArgumentException for a threshold method, r &lt; 1, or (EDoRA, whose factors come from a
      *     truncated SVD) r above a module's min(out, in)
      */

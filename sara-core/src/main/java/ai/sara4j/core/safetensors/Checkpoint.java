@@ -20,7 +20,12 @@ import java.util.TreeSet;
  * both.
  */
 public final class Checkpoint implements TensorSource {
+    /** The weights file of an unsharded checkpoint folder (Hugging Face's {@code SAFE_WEIGHTS_NAME}). */
     public static final String SINGLE_FILE = "model.safetensors";
+    /**
+     * The index of a sharded checkpoint folder (Hugging Face's {@code SAFE_WEIGHTS_INDEX_NAME}); its
+     * {@code weight_map} names the shard file of every tensor.
+     */
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
     private final Path location;
@@ -37,7 +42,16 @@ public final class Checkpoint implements TensorSource {
         this.tensors = Collections.unmodifiableMap(all);
     }
 
-    /** Opens a checkpoint folder, or a single {@code .safetensors} file. */
+    /**
+     * Opens a checkpoint folder, or a single {@code .safetensors} file. A folder with an {@value #INDEX_FILE} is
+     * read as shards (the index wins over a {@value #SINGLE_FILE} beside it); each shard is memory-mapped once.
+     *
+     * @param location a checkpoint folder or a {@code .safetensors} file
+     * @return the open checkpoint; close it to unmap the files
+     * @throws SafetensorsException when the location is missing, holds neither file, the index is not valid JSON
+     *     or names a shard outside the folder, a shard is not valid safetensors, or a tensor the index places in a
+     *     shard is absent from it
+     */
     public static Checkpoint open(Path location) throws SafetensorsException {
         if (!Files.exists(location)) {
             throw new SafetensorsException(location + ": no such file or folder");

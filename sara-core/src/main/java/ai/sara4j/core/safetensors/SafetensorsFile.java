@@ -50,7 +50,14 @@ public final class SafetensorsFile implements TensorSource {
         this.metadata = metadata;
     }
 
-    /** Opens and validates {@code path}. */
+    /**
+     * Opens and validates {@code path}: reads and checks the header; tensor data is mapped only when asked for.
+     *
+     * @param path a {@code .safetensors} file
+     * @return the open file; close it to release the channel
+     * @throws SafetensorsException when the file is missing or unreadable, or its header is invalid (naming the
+     *     file and the tensor)
+     */
     public static SafetensorsFile open(Path path) throws SafetensorsException {
         FileChannel channel;
         try {
@@ -226,12 +233,20 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
-    /** The file this was read from. */
+    /**
+     * The file this was read from.
+     *
+     * @return the path given to {@link #open}
+     */
     public Path path() {
         return path;
     }
 
-    /** The {@code __metadata__} map (empty when absent). */
+    /**
+     * The header's {@code __metadata__} entries.
+     *
+     * @return the string map, in file order; empty when the header has none
+     */
     public Map<String, String> metadata() {
         return metadata;
     }

@@ -28,13 +28,34 @@ public final class SafetensorsWriter {
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
-    /** Adds a {@code __metadata__} string entry. */
+    /** An empty writer: no tensors, no metadata. */
+    public SafetensorsWriter() {}
+
+    /**
+     * Adds a {@code __metadata__} string entry (PEFT writes {@code {"format": "pt"}}); a key given twice keeps the
+     * last value.
+     *
+     * @param key the metadata key
+     * @param value its value
+     * @return this writer
+     */
     public SafetensorsWriter metadata(String key, String value) {
         metadata.put(key, value);
         return this;
     }
 
-    /** Adds a tensor from raw little-endian bytes; the size must match shape × dtype. */
+    /**
+     * Adds a tensor from raw little-endian bytes. The bytes between {@code data}'s start and limit are kept by
+     * reference (not copied) until {@link #write}; do not change them meanwhile.
+     *
+     * @param name the tensor name, unique in the file
+     * @param dtype the stored element type
+     * @param shape the dimensions, row-major (empty for a scalar); copied
+     * @param data exactly shape × dtype-size bytes from position 0 to the limit
+     * @return this writer
+     * @throws IllegalArgumentException for the reserved name {@code __metadata__}, a name added twice, a negative
+     *     dimension, or a byte count that does not match shape × dtype
+     */
     public SafetensorsWriter add(String name, DType dtype, long[] shape, ByteBuffer data) {
         if (name.equals("__metadata__")) {
             throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
@@ -60,21 +81,45 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    /** Adds an F32 tensor. */
+    /**
+     * Adds an F32 tensor (copied).
+     *
+     * @param name the tensor name, unique in the file
+     * @param shape the dimensions, row-major; their product must equal {@code values.length}
+     * @param values the values in row-major order
+     * @return this writer
+     * @throws IllegalArgumentException as {@link #add} does
+     */
     public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         return add(name, DType.F32, shape, b);
     }
 
-    /** Adds an F64 tensor. */
+    /**
+     * Adds an F64 tensor (copied).
+     *
+     * @param name the tensor name, unique in the file
+     * @param shape the dimensions, row-major; their product must equal {@code values.length}
+     * @param values the values in row-major order
+     * @return this writer
+     * @throws IllegalArgumentException as {@link #add} does
+     */
     public SafetensorsWriter addDoubles(String name, long[] shape, double[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         b.asDoubleBuffer().put(values);
         return add(name, DType.F64, shape, b);
     }
 
-    /** Adds an I64 tensor. */
+    /**
+     * Adds an I64 tensor (copied), e.g. a step counter.
+     *
+     * @param name the tensor name, unique in the file
+     * @param shape the dimensions, row-major; their product must equal {@code values.length}
+     * @param values the values in row-major order
+     * @return this writer
+     * @throws IllegalArgumentException as {@link #add} does
+     */
     public SafetensorsWriter addLongs(String name, long[] shape, long[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         b.asLongBuffer().put(values);

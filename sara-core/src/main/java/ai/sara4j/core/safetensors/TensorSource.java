@@ -12,21 +12,48 @@ import java.util.Map;
  */
 public interface TensorSource extends Closeable {
 
-    /** Every tensor by name, in file order. */
+    /**
+     * Every tensor by name, in file order.
+     *
+     * @return the header entries, unmodifiable
+     */
     Map<String, TensorInfo> tensors();
 
-    /** The file holding {@code name}, for messages. */
+    /**
+     * The file holding {@code name}, for messages.
+     *
+     * @param name the tensor
+     * @return the {@code .safetensors} file (the shard, in a sharded checkpoint)
+     * @throws SafetensorsException when there is no such tensor
+     */
     Path fileOf(String name) throws SafetensorsException;
 
-    /** The raw little-endian bytes of {@code name} (a read-only memory map, not a heap copy). */
+    /**
+     * The raw little-endian bytes of {@code name} (a read-only memory map, not a heap copy).
+     *
+     * @param name the tensor
+     * @return its data, in its stored {@link DType}, positioned at 0, little-endian
+     * @throws SafetensorsException when there is no such tensor
+     */
     ByteBuffer buffer(String name) throws SafetensorsException;
 
-    /** Whether a tensor of that name exists. */
+    /**
+     * Whether a tensor of that name exists.
+     *
+     * @param name the tensor
+     * @return true when {@link #tensors()} holds it
+     */
     default boolean contains(String name) {
         return tensors().containsKey(name);
     }
 
-    /** The header entry of {@code name}; a missing tensor is an error naming it. */
+    /**
+     * The header entry of {@code name}.
+     *
+     * @param name the tensor
+     * @return its dtype, shape and byte range
+     * @throws SafetensorsException when there is no such tensor, naming it
+     */
     default TensorInfo info(String name) throws SafetensorsException {
         TensorInfo info = tensors().get(name);
         if (info == null) {
@@ -108,21 +135,40 @@ public interface TensorSource extends Closeable {
         return dst;
     }
 
-    /** The values of a floating tensor as floats on the heap (for small tensors and tests). */
+    /**
+     * The values of a floating tensor as floats on the heap (for small tensors and tests), checked finite as in
+     * {@link #floatBuffer}.
+     *
+     * @param name the tensor
+     * @return its values in row-major order
+     * @throws SafetensorsException for a missing or non-floating tensor, or a non-finite value
+     */
     default float[] readFloats(String name) throws SafetensorsException {
         float[] out = new float[Math.toIntExact(info(name).numel())];
         floatBuffer(name, DType.F32).asFloatBuffer().get(out);
         return out;
     }
 
-    /** The values of a floating tensor as doubles on the heap. */
+    /**
+     * The values of a floating tensor as doubles on the heap, checked finite as in {@link #floatBuffer}.
+     *
+     * @param name the tensor
+     * @return its values in row-major order, widened exactly
+     * @throws SafetensorsException for a missing or non-floating tensor, or a non-finite value
+     */
     default double[] readDoubles(String name) throws SafetensorsException {
         double[] out = new double[Math.toIntExact(info(name).numel())];
         floatBuffer(name, DType.F64).asDoubleBuffer().get(out);
         return out;
     }
 
-    /** The values of an integer tensor (I64, I32, I8, U8, BOOL) widened to long. */
+    /**
+     * The values of an integer tensor (I64, I32, I8, U8, BOOL) widened to long; U8 and BOOL are unsigned.
+     *
+     * @param name the tensor
+     * @return its values in row-major order
+     * @throws SafetensorsException for a missing tensor or one of another dtype
+     */
     default long[] readLongs(String name) throws SafetensorsException {
         TensorInfo info = info(name);
         ByteBuffer src = buffer(name);

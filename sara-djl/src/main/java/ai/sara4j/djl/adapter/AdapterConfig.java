@@ -13,16 +13,16 @@ public interface AdapterConfig {
     /** The seed of the random initialisation when none is given (PEFT examples' 42). */
     long DEFAULT_SEED = 42;
 
-    /** @return the registry name of the method ({@code lora}, {@code sara}, {@code mosara}, …) */
+    /** {@return the registry name of the method ({@code lora}, {@code sara}, {@code mosara}, …)} */
     String method();
 
-    /** @return which Linear modules get an adapter (PEFT's {@code target_modules} rule) */
+    /** {@return which Linear modules get an adapter (PEFT's {@code target_modules} rule)} */
     TargetMatcher targets();
 
-    /** @return dropout on the adapter input, in [0, 1) (0 for none) */
+    /** {@return the dropout on the adapter input, in [0, 1) (0 for none)} */
     double dropout();
 
-    /** @return seed for the random initialisation of the adapter tensors */
+    /** {@return the seed for the random initialisation of the adapter tensors} */
     long seed();
 
     /**

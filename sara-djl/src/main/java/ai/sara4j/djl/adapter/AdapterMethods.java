@@ -20,19 +20,37 @@ public final class AdapterMethods {
 
     private AdapterMethods() {}
 
-    /** All registered methods. */
+    /**
+     * All registered methods.
+     *
+     * @return LoRA, SARA, Mo-SARA, SoRA and EDoRA, in the order {@link #forConfig} asks them
+     */
     public static List<AdapterMethod> all() {
         return METHODS;
     }
 
-    /** The method called {@code name}; unknown names are an error listing the known ones. */
+    /**
+     * The method called {@code name}.
+     *
+     * @param name a registry name ({@link AdapterMethod#name()})
+     * @return the method
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
     public static AdapterMethod byName(String name) {
         return METHODS.stream().filter(m -> m.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown adapter method '" + name + "' (known: "
                         + names() + ")"));
     }
 
-    /** The method that reads {@code file}, read from {@code source} (named in the error). */
+    /**
+     * The first registered method that {@link AdapterMethod#reads reads} {@code file}.
+     *
+     * @param file a parsed {@code adapter_config.json}
+     * @param source where it was read from, named in the error
+     * @return the method
+     * @throws IllegalArgumentException when no method reads it, naming {@code source}, its {@code peft_type} and
+     *     {@code sara4j.method}, and the known methods
+     */
     public static AdapterMethod forConfig(PeftConfig file, Object source) {
         return METHODS.stream().filter(m -> m.reads(file)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(source + ": unknown adapter method (peft_type="

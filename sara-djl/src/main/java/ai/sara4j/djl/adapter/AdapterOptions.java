@@ -90,52 +90,55 @@ public final class AdapterOptions {
         return b;
     }
 
-    /** @return target modules (PEFT rule) */
+    /** {@return the target modules (PEFT rule)} */
     public TargetMatcher targets() {
         return targets;
     }
 
-    /** @return fixed rank (LoRA, SoRA, EDoRA), if set */
+    /** {@return the fixed rank (LoRA, SoRA, EDoRA), if set} */
     public Optional<Integer> r() {
         return Optional.ofNullable(r);
     }
 
-    /** @return scaling numerator (LoRA, SoRA, EDoRA: s = alpha/r), if set */
+    /** {@return the scaling numerator (LoRA, SoRA, EDoRA: s = alpha/r), if set} */
     public Optional<Double> alpha() {
         return Optional.ofNullable(alpha);
     }
 
-    /** @return rank-rule threshold (SARA, Mo-SARA), if set */
+    /** {@return the rank-rule threshold (SARA, Mo-SARA), if set} */
     public Optional<Double> threshold() {
         return Optional.ofNullable(threshold);
     }
 
-    /** @return per-module ranks already decided, for example by budget matching (SARA, Mo-SARA); empty for none */
+    /**
+     * {@return the per-module ranks already decided, for example by budget matching (SARA, Mo-SARA); empty for
+     * none}
+     */
     public Map<String, Integer> ranks() {
         return ranks;
     }
 
-    /** @return number of parallel singular-value vectors (Mo-SARA), if set */
+    /** {@return the number of parallel singular-value vectors (Mo-SARA), if set} */
     public Optional<Integer> heads() {
         return Optional.ofNullable(heads);
     }
 
-    /** @return adapter input dropout, if set */
+    /** {@return the adapter input dropout, if set} */
     public Optional<Double> dropout() {
         return Optional.ofNullable(dropout);
     }
 
-    /** @return initialisation variant, method-specific (SARA: {@code random} or {@code zero}), if set */
+    /** {@return the initialisation variant, method-specific (SARA: {@code random} or {@code zero}), if set} */
     public Optional<String> init() {
         return Optional.ofNullable(init);
     }
 
-    /** @return seed of the random initialisation */
+    /** {@return the seed of the random initialisation} */
     public long seed() {
         return seed;
     }
 
-    /** @return method-specific options by name (for example SoRA's {@code xi}), from {@code --method-option} */
+    /** {@return the method-specific options by name (for example SoRA's {@code xi}), from {@code --method-option}} */
     public Map<String, String> extra() {
         return extra;
     }
@@ -251,6 +254,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the fixed rank r.
+         *
          * @param value fixed rank (LoRA, SoRA, EDoRA), at least 1
          * @return this builder
          * @throws IllegalArgumentException naming {@code r} when below 1
@@ -261,6 +266,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the scaling numerator alpha.
+         *
          * @param value scaling numerator (LoRA, SoRA, EDoRA), finite and &gt; 0
          * @return this builder
          * @throws IllegalArgumentException naming {@code alpha} when NaN, infinite or &lt;= 0
@@ -271,6 +278,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the rank-rule threshold.
+         *
          * @param value rank-rule threshold (SARA, Mo-SARA), in (0, 1]
          * @return this builder
          * @throws IllegalArgumentException naming {@code threshold} when NaN or outside (0, 1]
@@ -281,6 +290,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets per-module ranks already decided (SARA, Mo-SARA).
+         *
          * @param value per-module ranks already decided (SARA, Mo-SARA), each at least 1
          * @return this builder
          * @throws IllegalArgumentException naming the module whose rank is below 1
@@ -291,6 +302,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets Mo-SARA's number m of singular-value vectors (heads).
+         *
          * @param value Mo-SARA's number of singular-value vectors, at least 1
          * @return this builder
          * @throws IllegalArgumentException naming {@code heads} when below 1
@@ -301,6 +314,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1)
          * @return this builder
          * @throws IllegalArgumentException naming {@code dropout} when NaN or outside [0, 1)
@@ -311,6 +326,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the initialisation variant.
+         *
          * @param value initialisation variant, checked by the method (SARA: {@code random} or {@code zero})
          * @return this builder
          */
@@ -320,6 +337,8 @@ public final class AdapterOptions {
         }
 
         /**
+         * Sets the seed of the random initialisation.
+         *
          * @param value seed of the random initialisation
          * @return this builder
          */
@@ -351,7 +370,7 @@ public final class AdapterOptions {
             return this;
         }
 
-        /** @return the options */
+        /** {@return the options} */
         public AdapterOptions build() {
             return new AdapterOptions(this);
         }

@@ -29,6 +29,14 @@ public record LayerInit(boolean fresh, Random random, EngineSvd svd) {
      * The rank of {@code module} for the SVD-ranked methods: its {@code rankPattern} entry (PEFT key rule), else
      * SARA's rank rule with {@code threshold} on the singular values of {@code weight}, computed in float64 so the
      * rank matches a float64 reference exactly.
+     *
+     * @param module the dotted module path
+     * @param rankPattern per-module ranks (PEFT's {@code rank_pattern}); a loaded adapter has every module there
+     * @param threshold SARA's share of the singular-value sum to keep, in (0, 1]
+     * @param weight the module's base weight (out, in)
+     * @return the rank, at least 1
+     * @throws IllegalArgumentException when loading ({@code svd} null) and the module has no {@code rank_pattern}
+     *     entry, or when the spectrum is invalid (zero matrix, NaN), naming the module
      */
     public int rankFor(String module, Map<String, Integer> rankPattern, double threshold, NDArray weight) {
         return PeftConfig.patternKey(rankPattern.keySet(), module).map(rankPattern::get).orElseGet(() -> {

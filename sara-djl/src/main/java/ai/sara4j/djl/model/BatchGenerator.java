@@ -24,7 +24,12 @@ public final class BatchGenerator {
     private final CausalLM model;
     private final NDManager manager;
 
-    /** Decodes with {@code model}; inputs are created on {@code manager}'s device. */
+    /**
+     * A batch generator for one model.
+     *
+     * @param model the model to decode with, on {@code manager}'s device
+     * @param manager creates the inputs and owns the key/value cache
+     */
     public BatchGenerator(CausalLM model, NDManager manager) {
         this.model = model;
         this.manager = manager;
@@ -34,6 +39,10 @@ public final class BatchGenerator {
      * The greedy continuation of each prompt (without the prompt), each ending at an end-of-sequence token if one
      * came, in the order of {@code prompts}.
      *
+     * @param prompts the tokenizer's ids of each prompt, each at least one token
+     * @param options greedy options (temperature 0): budget {@code maxNewTokens} and stop tokens (the model's
+     *     {@code eos_token_id} when null)
+     * @return the new ids of each prompt; an empty list for no prompts
      * @throws IllegalArgumentException for sampling options, an empty prompt, or prompts too long for the model
      */
     public List<long[]> generate(List<long[]> prompts, GenerationOptions options) {

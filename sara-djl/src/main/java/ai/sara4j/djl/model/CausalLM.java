@@ -52,7 +52,11 @@ public final class CausalLM extends AbstractBlock {
         addChildBlock("lm_head", lmHead);
     }
 
-    /** The configuration this model was built from. */
+    /**
+     * The configuration this model was built from.
+     *
+     * @return the parsed {@code config.json} (or the shape given to {@link ModelLoader#random})
+     */
     public ModelConfig config() {
         return config;
     }
@@ -60,6 +64,8 @@ public final class CausalLM extends AbstractBlock {
     /**
      * Module paths whose checkpoint weight is stored transposed, (in, out): GPT-2's Conv1D modules
      * ({@code transformer.h.N.attn.c_attn}, …). They hold (out, in) here; a writer must transpose them back.
+     *
+     * @return the module paths, unmodifiable; empty for LLaMA and GPT-J
      */
     public Set<String> transposedModules() {
         return transposedModules;
@@ -69,6 +75,8 @@ public final class CausalLM extends AbstractBlock {
      * Checkpoint tensor name of each parameter, by parameter path ({@code model.layers.0.self_attn.q_proj.weight}).
      * Names are those of the loaded checkpoint; a tied {@code lm_head.weight} maps to the embedding's tensor.
      * Empty for a model built with random weights.
+     *
+     * @return parameter path → checkpoint tensor name, unmodifiable
      */
     public Map<String, String> checkpointNames() {
         return checkpointNames;
@@ -78,12 +86,21 @@ public final class CausalLM extends AbstractBlock {
         this.checkpointNames = Collections.unmodifiableMap(new LinkedHashMap<>(names));
     }
 
-    /** Parameter path of the token embedding ({@code model.embed_tokens.weight}, {@code transformer.wte.weight}). */
+    /**
+     * Parameter path of the token embedding.
+     *
+     * @return {@code model.embed_tokens.weight} (LLaMA) or {@code transformer.wte.weight} (GPT-2, GPT-J)
+     */
     public String embeddingWeightPath() {
         return layout.backbone() + "." + layout.embed() + ".weight";
     }
 
-    /** Every parameter by dotted path ({@code module.path.weight}), in module order. */
+    /**
+     * Every parameter by dotted path, in module order, as in PyTorch's {@code named_parameters()}. Adapter blocks
+     * injected into the tree contribute theirs under their own paths.
+     *
+     * @return a new map, e.g. {@code model.layers.0.self_attn.q_proj.weight} → its parameter
+     */
     public Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         for (Map.Entry<String, Block> e : Modules.named(this).entrySet()) {

@@ -14,6 +14,8 @@ import ai.djl.util.PairList;
  * {@code transformer} submodule of a Hugging Face causal LM. {@link CausalLM} drives the children itself.
  */
 public final class Container extends AbstractBlock {
+    /** An empty container; {@link #add} gives it its children. */
+    public Container() {}
 
     /**
      * Adds a child under a module path segment, e.g. {@code layers} or {@code 0}.

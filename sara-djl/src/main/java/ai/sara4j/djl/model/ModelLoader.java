@@ -34,12 +34,25 @@ public final class ModelLoader {
 
     private ModelLoader() {}
 
-    /** The working dtype for a device: float16 on a GPU, float32 elsewhere. */
+    /**
+     * The working dtype for a device.
+     *
+     * @param device where the model will live
+     * @return float16 on a GPU, float32 elsewhere
+     */
     public static DataType workingType(Device device) {
         return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
     }
 
-    /** Loads a checkpoint folder onto {@code manager}'s device in its {@link #workingType working dtype}. */
+    /**
+     * Loads a checkpoint folder onto {@code manager}'s device in its {@link #workingType working dtype}.
+     *
+     * @param folder the model folder ({@code config.json} plus safetensors weights)
+     * @param manager owns the weights (through a sub-manager); its device is the model's
+     * @return the model with the checkpoint's weights
+     * @throws ModelException when a file is missing or invalid, a tensor is missing or has the wrong shape, naming
+     *     the file
+     */
     public static CausalLM load(Path folder, NDManager manager) throws ModelException {
         return load(folder, manager, workingType(manager.getDevice()));
     }
@@ -49,6 +62,14 @@ public final class ModelLoader {
      * widened in Java) one tensor at a time from the memory-mapped file, so no second copy of the model is held on
      * the Java heap. Every problem (missing folder or file, bad JSON or header, missing tensor, shape disagreeing
      * with config.json) is a {@link ModelException} naming the file.
+     *
+     * @param folder the model folder ({@code config.json} plus safetensors weights)
+     * @param manager owns the weights (through a sub-manager); its device is the model's
+     * @param dtype float32 or float16
+     * @return the model with the checkpoint's weights
+     * @throws ModelException when a file is missing or invalid, a tensor is missing, non-finite or has the wrong
+     *     shape, naming the file
+     * @throws IllegalArgumentException for a dtype other than float32 or float16
      */
     public static CausalLM load(Path folder, NDManager manager, DataType dtype) throws ModelException {
         if (!Files.isDirectory(folder)) {
@@ -161,6 +182,12 @@ public final class ModelLoader {
     /**
      * A model of the given shape with random weights (normal(0, 0.02) for projections and embeddings, ones and
      * zeros for norms and biases), for benchmarks. Allocates the full model: a 7B shape needs ~27 GB in float32.
+     *
+     * @param config the model's shape
+     * @param manager owns the weights; its device is the model's
+     * @param dtype the weights' dtype (drawn in float32, then converted)
+     * @param seed sets the engine's random seed (global to the engine) before drawing
+     * @return the model; its {@link CausalLM#checkpointNames()} is empty
      */
     public static CausalLM random(ModelConfig config, NDManager manager, DataType dtype, long seed) {
         manager.getEngine().setRandomSeed((int) seed);

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * guessed.
  */
 public final class TextTokenizer implements AutoCloseable {
+    /** The tokenizer of a model folder, in the Hugging Face tokenizers format. */
     public static final String TOKENIZER_FILE = "tokenizer.json";
+    /** transformers' tokenizer settings: {@code add_bos_token}/{@code add_eos_token} and the special tokens. */
     public static final String TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
     /** The legacy file of special tokens, read when {@code tokenizer_config.json} has no {@code added_tokens_decoder}. */
     public static final String SPECIAL_TOKENS_FILE = "special_tokens_map.json";
@@ -57,7 +59,16 @@ public final class TextTokenizer implements AutoCloseable {
         this.specialIds = Map.copyOf(specialIds);
     }
 
-    /** Loads {@code tokenizer.json} (and {@code tokenizer_config.json} when present) from a model folder. */
+    /**
+     * Loads {@code tokenizer.json} (and {@code tokenizer_config.json}, {@code special_tokens_map.json},
+     * {@code generation_config.json} and {@code config.json} when present) from a model folder.
+     *
+     * @param folder the model folder
+     * @return the tokenizer; close it to free its native handle
+     * @throws ModelException when {@code tokenizer.json} is missing or cannot be loaded, a config is not valid JSON,
+     *     or {@code add_bos_token}/{@code add_eos_token} is set but its token is absent or not a single token,
+     *     naming the file
+     */
     public static TextTokenizer load(Path folder) throws ModelException {
         Path file = folder.resolve(TOKENIZER_FILE);
         if (!Files.isRegularFile(file)) {
@@ -172,7 +183,12 @@ public final class TextTokenizer implements AutoCloseable {
         return ids;
     }
 
-    /** Token ids of {@code text}, with the special tokens transformers would add; never truncated. */
+    /**
+     * Token ids of {@code text}, with the special tokens transformers would add; never truncated.
+     *
+     * @param text the text
+     * @return the ids, BOS/EOS included where the tokenizer adds them
+     */
     public long[] encode(String text) {
         if (prefix == null) {
             return tokenizer.encode(text, true, false).getIds();
@@ -239,7 +255,12 @@ public final class TextTokenizer implements AutoCloseable {
         return id == null ? OptionalLong.empty() : OptionalLong.of(id);
     }
 
-    /** Text of {@code ids}, special tokens skipped. */
+    /**
+     * Text of {@code ids}, special tokens skipped ({@code skip_special_tokens=True}).
+     *
+     * @param ids token ids
+     * @return the decoded text
+     */
     public String decode(long[] ids) {
         return tokenizer.decode(ids, true);
     }

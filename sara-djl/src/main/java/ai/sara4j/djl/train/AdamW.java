@@ -46,9 +46,17 @@ public final class AdamW implements AutoCloseable {
     private record Group(List<Parameter> parameters, List<NDArray> exp, List<NDArray> expSquared) {}
 
     /**
-     * @param parameters the trainable parameters by a stable name (the name keys the saved state)
+     * An optimizer over {@code parameters} with zero moments and no update applied yet. The moments are allocated
+     * beside the first parameter's array (in a sub-manager of its manager) and freed by {@link #close()}.
+     *
+     * @param parameters the trainable parameters by a stable name (the name keys the saved state); their arrays
+     *     must exist
+     * @param beta1 decay of the first moment (torch's β1, default 0.9)
+     * @param beta2 decay of the second moment (torch's β2, default 0.999)
+     * @param eps added to the bias-corrected √v (torch default 1e-8)
      * @param weightDecay decoupled decay per unit learning rate (torch default 0.01; the SARA paper's maths recipe
      *     uses 0)
+     * @throws IllegalArgumentException when {@code parameters} is empty
      */
     public AdamW(Map<String, Parameter> parameters, double beta1, double beta2, double eps, double weightDecay) {
         if (parameters.isEmpty()) {
@@ -79,17 +87,32 @@ public final class AdamW implements AutoCloseable {
         this.groups = List.copyOf(byKind.values());
     }
 
-    /** torch's defaults β = (0.9, 0.999), eps = 1e-8, with the given weight decay. */
+    /**
+     * An optimizer with torch's defaults β = (0.9, 0.999), eps = 1e-8, and the given weight decay.
+     *
+     * @param parameters the trainable parameters by a stable name (the name keys the saved state)
+     * @param weightDecay decoupled decay per unit learning rate
+     * @return the optimizer; close it to free the moments
+     * @throws IllegalArgumentException when {@code parameters} is empty
+     */
     public static AdamW withDefaults(Map<String, Parameter> parameters, double weightDecay) {
         return new AdamW(parameters, 0.9, 0.999, 1e-8, weightDecay);
     }
 
-    /** The parameters this optimizer updates, by name. */
+    /**
+     * The parameters this optimizer updates, by name.
+     *
+     * @return the map given at construction, unmodifiable, in its order
+     */
     public Map<String, Parameter> parameters() {
         return parameters;
     }
 
-    /** Number of updates applied so far (t of the last update). */
+    /**
+     * Number of updates applied so far.
+     *
+     * @return t of the last update; 0 before the first
+     */
     public long steps() {
         return steps;
     }
@@ -97,6 +120,8 @@ public final class AdamW implements AutoCloseable {
     /**
      * Applies one update with learning rate {@code lr} using each parameter's current gradient (already unscaled and
      * clipped by the caller). Gradients are left as they are; the caller zeroes them.
+     *
+     * @param lr the learning rate of this update (from the schedule)
      */
     public void step(double lr) {
         steps++;
@@ -105,7 +130,12 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** The moments as float arrays by {@code <name>.exp_avg} / {@code <name>.exp_avg_sq}, for checkpoints. */
+    /**
+     * The moments, for checkpoints, named as in torch's optimizer state ({@code exp_avg}, {@code exp_avg_sq}).
+     *
+     * @return {@code <name>.exp_avg} and {@code <name>.exp_avg_sq} for every parameter, in parameter order: the live
+     *     arrays (same shape and dtype as the parameter), not copies
+     */
     public Map<String, NDArray> state() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         parameters.keySet().forEach(name -> {
@@ -118,6 +148,12 @@ public final class AdamW implements AutoCloseable {
     /**
      * Restores the update count and the moments saved by {@link #state()}; {@code moments} gives the values of each
      * state name (missing or mis-sized entries are errors naming {@code source} and the entry).
+     *
+     * @param steps the update count t of the saved state; the next {@link #step} is update t + 1
+     * @param moments values by state name ({@code <name>.exp_avg}, {@code <name>.exp_avg_sq}), row-major,
+     *     converted to each moment's dtype
+     * @param source where the state was read from, for messages
+     * @throws IllegalArgumentException when an entry is missing or has the wrong number of values
      */
     public void restore(long steps, Map<String, float[]> moments, Object source) {
         for (Map.Entry<String, NDArray> e : state().entrySet()) {

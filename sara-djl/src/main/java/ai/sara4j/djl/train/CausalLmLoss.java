@@ -65,6 +65,7 @@ public final class CausalLmLoss {
      *
      * @param logits (B, T, vocab) float32, recorded by autograd
      * @param labels (B, T) int64
+     * @param factor multiplies the loss whose gradient is taken (e.g. 1/targetTokens times the loss scale)
      * @return the summed loss
      */
     public static double sumAndBackward(NDArray logits, NDArray labels, double factor) {

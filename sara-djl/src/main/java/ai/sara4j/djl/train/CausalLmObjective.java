@@ -22,6 +22,8 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
     }
 
     /**
+     * The causal-LM objective for batches right-padded with {@code padTokenId}.
+     *
      * @param padTokenId the id right padding is filled with (it never reaches the loss: its label is ignored)
      * @return the objective
      */
@@ -29,7 +31,7 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
         return new CausalLmObjective(padTokenId);
     }
 
-    /** @return the id right padding is filled with */
+    /** {@return the id right padding is filled with} */
     public long padTokenId() {
         return padTokenId;
     }

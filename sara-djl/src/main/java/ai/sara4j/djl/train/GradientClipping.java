@@ -19,12 +19,22 @@ public final class GradientClipping {
     /**
      * The global L2 norm of the gradients of {@code parameters}, computed in float64 (infinite or NaN when any
      * gradient is).
+     *
+     * @param parameters parameters whose gradients exist
+     * @return √(Σ g²) over every element of every gradient
      */
     public static double globalNorm(Collection<Parameter> parameters) {
         return FusedUpdates.gradientNorm(parameters); // one engine call, not four per tensor
     }
 
-    /** Scales the gradients in place when {@code norm} (their {@link #globalNorm}) exceeds {@code maxNorm}. */
+    /**
+     * Scales the gradients in place by {@code maxNorm / (norm + 1e-6)} when that is below 1, as
+     * {@code clip_grad_norm_} does; otherwise leaves them.
+     *
+     * @param parameters parameters whose gradients exist
+     * @param norm their {@link #globalNorm}, already computed
+     * @param maxNorm the largest norm to allow ({@code max_grad_norm})
+     */
     public static void clip(Collection<Parameter> parameters, double norm, double maxNorm) {
         double coefficient = maxNorm / (norm + 1e-6);
         if (coefficient < 1) {
@@ -35,6 +45,9 @@ public final class GradientClipping {
     /**
      * Multiplies every gradient by {@code factor} in place (also used to unscale loss-scaled gradients). One engine
      * call per tensor: {@code _foreach_mul_} through TorchScript does the same per-tensor work and adds the call.
+     *
+     * @param parameters parameters whose gradients exist
+     * @param factor the multiplier, e.g. the inverse of the loss scale
      */
     public static void scale(Collection<Parameter> parameters, double factor) {
         try (NDScope scope = new NDScope()) {
@@ -54,6 +67,8 @@ public final class GradientClipping {
      * Sets every gradient to zero (DJL accumulates gradients across backward calls), also after an overflow: it is
      * PyTorch's {@code grad.zero_()}, not a subtraction that would keep NaN. (One cheap engine call per tensor, faster
      * than one TorchScript call of {@code _foreach_zero_}.)
+     *
+     * @param parameters parameters whose gradients exist
      */
     public static void zero(Collection<Parameter> parameters) {
         for (Parameter p : parameters) {

@@ -5,8 +5,21 @@ package ai.sara4j.djl.train;
  * {@code totalSteps}: transformers' {@code get_linear_schedule_with_warmup}, the schedule of the SARA paper. As
  * there, update number {@code step} (from 0) uses {@code peak · factor(step)}, so with warm-up the very first
  * update has learning rate 0.
+ *
+ * @param peak the learning rate reached at the end of warm-up, &gt; 0
+ * @param warmupSteps updates of linear warm-up, &gt;= 0 (0 starts at the peak)
+ * @param totalSteps updates of the whole run, &gt;= 1; the rate reaches 0 there
  */
 public record LinearSchedule(double peak, long warmupSteps, long totalSteps) {
+    /**
+     * Checks the values.
+     *
+     * @param peak the learning rate reached at the end of warm-up, &gt; 0
+     * @param warmupSteps updates of linear warm-up, &gt;= 0
+     * @param totalSteps updates of the whole run, &gt;= 1
+     * @throws IllegalArgumentException when {@code peak} is not &gt; 0, {@code warmupSteps} &lt; 0 or
+     *     {@code totalSteps} &lt; 1
+     */
     public LinearSchedule {
         if (!(peak > 0)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + peak);
@@ -17,7 +30,13 @@ public record LinearSchedule(double peak, long warmupSteps, long totalSteps) {
         }
     }
 
-    /** The learning rate of update {@code step} (0-based count of updates already applied). */
+    /**
+     * The learning rate of an update.
+     *
+     * @param step the 0-based count of updates already applied
+     * @return {@code peak · step / warmupSteps} during warm-up, then
+     *     {@code peak · max(0, (totalSteps − step) / (totalSteps − warmupSteps))}
+     */
     public double learningRate(long step) {
         if (step < warmupSteps) {
             return peak * step / Math.max(1, warmupSteps);

@@ -38,6 +38,8 @@ public final class LossObjective implements TrainingObjective<Record> {
     }
 
     /**
+     * An objective for any DJL loss, each example counting once.
+     *
      * @param loss a DJL loss whose {@code evaluate} returns the mean over the batch (every DJL loss does)
      * @return the objective
      */

@@ -31,36 +31,71 @@ public final class LossScaler {
         this.growthInterval = growthInterval;
     }
 
-    /** GradScaler's defaults: scale 2¹⁶, growth ×2 every 2000 good steps, backoff ×0.5. */
+    /**
+     * A scaler with GradScaler's defaults: scale 2¹⁶, growth ×2 every 2000 good steps, backoff ×0.5.
+     *
+     * @return the scaler
+     */
     public static LossScaler dynamic() {
         return dynamic(65536, 2, 0.5, 2000);
     }
 
+    /**
+     * A scaler with GradScaler's parameters.
+     *
+     * @param initialScale the first scale ({@code init_scale}), &gt; 0
+     * @param growthFactor multiplies the scale after {@code growthInterval} good updates, &gt; 1
+     * @param backoffFactor multiplies the scale after an overflow, in (0, 1)
+     * @param growthInterval good updates in a row before the scale grows, &gt; 0
+     * @return the scaler
+     * @throws IllegalArgumentException when a value is out of range
+     */
     public static LossScaler dynamic(double initialScale, double growthFactor, double backoffFactor,
             int growthInterval) {
         return new LossScaler(true, initialScale, growthFactor, backoffFactor, growthInterval);
     }
 
-    /** No scaling (FP32). */
+    /**
+     * A scaler that never scales (FP32 training) but still counts skipped updates.
+     *
+     * @return the scaler, its scale fixed at 1
+     */
     public static LossScaler disabled() {
         return new LossScaler(false, 1, 2, 0.5, 1);
     }
 
+    /**
+     * Whether the scale adapts.
+     *
+     * @return true for {@link #dynamic()} scalers, false for {@link #disabled()}
+     */
     public boolean enabled() {
         return enabled;
     }
 
-    /** The factor the loss is multiplied by before backward. */
+    /**
+     * The factor the loss is multiplied by before backward.
+     *
+     * @return the current scale (1 when disabled)
+     */
     public double scale() {
         return scale;
     }
 
-    /** Updates skipped because of non-finite gradients so far. */
+    /**
+     * Updates skipped because of non-finite gradients so far.
+     *
+     * @return the count over the run, restored ones included
+     */
     public long skipped() {
         return skipped;
     }
 
-    /** Good updates since the scale last changed. */
+    /**
+     * Good updates since the scale last changed (GradScaler's growth tracker).
+     *
+     * @return the count, below the growth interval
+     */
     public int goodSteps() {
         return goodSteps;
     }
@@ -87,7 +122,13 @@ public final class LossScaler {
         return true;
     }
 
-    /** Restores the state saved in a checkpoint. */
+    /**
+     * Restores the state saved in a checkpoint, so that a resumed run scales as the uninterrupted one would.
+     *
+     * @param scale the saved {@link #scale()}
+     * @param goodSteps the saved {@link #goodSteps()}
+     * @param skipped the saved {@link #skipped()}
+     */
     public void restore(double scale, int goodSteps, long skipped) {
         this.scale = scale;
         this.goodSteps = goodSteps;

@@ -18,7 +18,11 @@ public interface StepHook {
      */
     void afterUpdate(long step, float learningRate);
 
-    /** Values to log for the step just done (for example the live rank per module); none by default. */
+    /**
+     * Values to log for the step just done (for example the live rank per module); none by default.
+     *
+     * @return metric name → value, read after {@link #afterUpdate}
+     */
     default Map<String, Number> metrics() {
         return Map.of();
     }

@@ -400,6 +400,8 @@ public final class Trainer {
         }
 
         /**
+         * Sets the training options.
+         *
          * @param value how to train (default: {@link TrainingOptions#builder()}'s paper recipe)
          * @return this builder
          */
@@ -409,6 +411,8 @@ public final class Trainer {
         }
 
         /**
+         * Sets the hooks run after every applied update.
+         *
          * @param value run after every applied update, in order (default: the adapter's
          *     {@link AdaptedModel#stepHooks()}, for example SoRA's proximal step)
          * @return this builder
@@ -419,6 +423,8 @@ public final class Trainer {
         }
 
         /**
+         * Sets the listener called after every update with its metrics.
+         *
          * @param value called after every update with its metrics (progress display, early logging)
          * @return this builder
          */
@@ -453,6 +459,8 @@ public final class Trainer {
         }
 
         /**
+         * Sets how many checkpoints are kept in the run folder.
+         *
          * @param value checkpoints kept in the run folder, newest first, &gt;= 1 (default 2, so that a damaged
          *     newest one leaves an older to resume from)
          * @return this builder

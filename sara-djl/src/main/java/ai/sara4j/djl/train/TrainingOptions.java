@@ -78,57 +78,57 @@ public final class TrainingOptions {
         return b;
     }
 
-    /** @return the peak learning rate */
+    /** {@return the peak learning rate} */
     public double learningRate() {
         return learningRate;
     }
 
-    /** @return passes over the data; not used when {@link #maxSteps()} is set */
+    /** {@return the number of passes over the data; not used when {@link #maxSteps()} is set} */
     public int epochs() {
         return epochs;
     }
 
-    /** @return the optimizer updates to run, or 0 when the run is {@link #epochs()} passes over the data */
+    /** {@return the optimizer updates to run, or 0 when the run is {@link #epochs()} passes over the data} */
     public long maxSteps() {
         return maxSteps;
     }
 
-    /** @return examples per micro-batch */
+    /** {@return the number of examples per micro-batch} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** @return micro-batches per optimizer update */
+    /** {@return the number of micro-batches per optimizer update} */
     public int gradientAccumulation() {
         return gradientAccumulation;
     }
 
-    /** @return updates of linear warm-up, as asked (see {@link #warmupFor} for the one used) */
+    /** {@return the number of updates of linear warm-up, as asked (see {@link #warmupFor} for the one used)} */
     public long warmupSteps() {
         return warmupSteps;
     }
 
-    /** @return AdamW's decoupled weight decay */
+    /** {@return AdamW's decoupled weight decay} */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** @return the global-norm clipping threshold, 0 for no clipping */
+    /** {@return the global-norm clipping threshold, 0 for no clipping} */
     public double maxGradNorm() {
         return maxGradNorm;
     }
 
-    /** @return the seed of the data order and the dropout masks */
+    /** {@return the seed of the data order and the dropout masks} */
     public long seed() {
         return seed;
     }
 
-    /** @return the checkpoint interval in updates (0: only at the end); used only with a run folder */
+    /** {@return the checkpoint interval in updates (0: only at the end); used only with a run folder} */
     public long saveEvery() {
         return saveEvery;
     }
 
-    /** @return whether dynamic loss scaling is on (for an FP16 base on a GPU) */
+    /** {@return whether dynamic loss scaling is on (for an FP16 base on a GPU)} */
     public boolean lossScaling() {
         return lossScaling;
     }
@@ -203,7 +203,9 @@ public final class TrainingOptions {
     /** Thrown by {@link Builder#build()} for an option out of range; the message names the option. */
     public static final class InvalidOptionException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
+        /** The builder name of the option. */
         private final String option;
+        /** What is wrong with its value. */
         private final String problem;
 
         InvalidOptionException(String option, String problem) {
@@ -212,12 +214,12 @@ public final class TrainingOptions {
             this.problem = problem;
         }
 
-        /** @return the builder name of the option (for example {@code maxSteps}) */
+        /** {@return the builder name of the option (for example {@code maxSteps})} */
         public String option() {
             return option;
         }
 
-        /** @return what is wrong with its value (for example {@code must be >= 1, got 0}) */
+        /** {@return what is wrong with its value (for example {@code must be >= 1, got 0})} */
         public String problem() {
             return problem;
         }
@@ -240,6 +242,8 @@ public final class TrainingOptions {
         private Builder() {}
 
         /**
+         * Sets the peak learning rate.
+         *
          * @param value peak learning rate, finite and &gt; 0 (default 3e-3)
          * @return this builder
          */
@@ -272,6 +276,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the number of examples per micro-batch.
+         *
          * @param value examples per micro-batch, &gt;= 1 (default 16)
          * @return this builder
          */
@@ -281,6 +287,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the number of micro-batches per optimizer update.
+         *
          * @param value micro-batches per optimizer update, &gt;= 1 (default 1)
          * @return this builder
          */
@@ -290,6 +298,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the number of warm-up updates.
+         *
          * @param value updates of linear warm-up, &gt;= 0 (default 100)
          * @return this builder
          */
@@ -299,6 +309,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets AdamW's decoupled weight decay.
+         *
          * @param value AdamW's decoupled weight decay, finite and &gt;= 0 (default 0)
          * @return this builder
          */
@@ -308,6 +320,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the global-norm clipping threshold.
+         *
          * @param value global-norm clipping threshold, finite and &gt;= 0, 0 for none (default 1.0)
          * @return this builder
          */
@@ -317,6 +331,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the seed of the data order and the dropout masks.
+         *
          * @param value seed of the data order and the dropout masks (default 42)
          * @return this builder
          */
@@ -326,6 +342,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets how often a checkpoint is written.
+         *
          * @param value checkpoint every this many updates, &gt;= 0, 0 for only at the end (default 0)
          * @return this builder
          */
@@ -335,6 +353,8 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets whether the loss is dynamically scaled ({@link LossScaler}).
+         *
          * @param value dynamic loss scaling, for an FP16 base on a GPU (default off)
          * @return this builder
          */

@@ -71,12 +71,14 @@ public final class EdoraConfig implements AdapterConfig {
         return builder(targets).build();
     }
 
-    /** @return a builder holding this configuration, to change some of it */
+    /** {@return a builder holding this configuration, to change some of it} */
     public Builder toBuilder() {
         return builder(targets).r(r).alpha(alpha).dropout(dropout).initSigma(initSigma).seed(seed);
     }
 
     /**
+     * This configuration with another rank and alpha.
+     *
      * @param rank SVD rank, at least 1
      * @param alphaValue scaling numerator, finite and &gt; 0
      * @return a copy with that rank and alpha
@@ -86,6 +88,8 @@ public final class EdoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another standard deviation of R's initialisation.
+     *
      * @param value standard deviation of R's normal initialisation, finite and &gt;= 0
      * @return a copy with that standard deviation
      */
@@ -94,6 +98,8 @@ public final class EdoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another adapter input dropout.
+     *
      * @param value adapter input dropout, in [0, 1)
      * @return a copy with that dropout
      */
@@ -102,6 +108,8 @@ public final class EdoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another seed of R's initialisation.
+     *
      * @param value seed of R's initialisation
      * @return a copy with that seed
      */
@@ -114,12 +122,12 @@ public final class EdoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** @return SVD rank */
+    /** {@return the SVD rank} */
     public int r() {
         return r;
     }
 
-    /** @return scaling numerator */
+    /** {@return the scaling numerator} */
     public double alpha() {
         return alpha;
     }
@@ -129,7 +137,7 @@ public final class EdoraConfig implements AdapterConfig {
         return dropout;
     }
 
-    /** @return standard deviation of R's normal initialisation */
+    /** {@return the standard deviation of R's normal initialisation} */
     public double initSigma() {
         return initSigma;
     }
@@ -139,7 +147,7 @@ public final class EdoraConfig implements AdapterConfig {
         return seed;
     }
 
-    /** @return s = alpha/r */
+    /** {@return the scaling s = alpha/r} */
     public double scaling() {
         return alpha / r;
     }
@@ -209,6 +217,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the SVD rank r.
+         *
          * @param value SVD rank, at least 1 (default {@value EdoraConfig#DEFAULT_R})
          * @return this builder
          */
@@ -218,6 +228,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the scaling numerator alpha (s = alpha/r).
+         *
          * @param value scaling numerator, finite and &gt; 0 (default {@value EdoraConfig#DEFAULT_ALPHA})
          * @return this builder
          */
@@ -227,6 +239,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1) (default 0)
          * @return this builder
          */
@@ -236,6 +250,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the standard deviation of R's normal initialisation.
+         *
          * @param value standard deviation of R's normal initialisation, finite and &gt;= 0 (default
          *     {@value EdoraConfig#DEFAULT_INIT_SIGMA})
          * @return this builder
@@ -246,6 +262,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the seed of R's initialisation.
+         *
          * @param value seed of R's initialisation (default {@value AdapterConfig#DEFAULT_SEED})
          * @return this builder
          */
@@ -255,6 +273,8 @@ public final class EdoraConfig implements AdapterConfig {
         }
 
         /**
+         * Checks the values and builds the configuration.
+         *
          * @return the configuration
          * @throws IllegalArgumentException naming the option when a value is out of range
          */

@@ -126,7 +126,11 @@ public final class EdoraLayer extends AdapterLayer {
         return r;
     }
 
-    /** The scaling s = alpha/r. */
+    /**
+     * The scaling s = alpha/r.
+     *
+     * @return s
+     */
     public double scaling() {
         return scaling;
     }

@@ -10,6 +10,9 @@ import ai.sara4j.djl.adapter.LayerInit;
 
 /** EDoRA in the adapter registry; its PEFT export is a DoRA adapter. */
 public final class EdoraMethod implements AdapterMethod {
+    /** EDoRA, as {@link ai.sara4j.djl.adapter.AdapterMethods} registers it; the method holds no state. */
+    public EdoraMethod() {}
+
     @Override
     public String name() {
         return EdoraConfig.METHOD;

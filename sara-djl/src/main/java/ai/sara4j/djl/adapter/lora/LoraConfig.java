@@ -75,13 +75,15 @@ public final class LoraConfig implements AdapterConfig {
         return builder(targets).r(r).alpha(alpha).build();
     }
 
-    /** @return a builder holding this configuration, to change some of it */
+    /** {@return a builder holding this configuration, to change some of it} */
     public Builder toBuilder() {
         return builder(targets).r(r).alpha(alpha).dropout(dropout).useRslora(useRslora).rankPattern(rankPattern)
                 .alphaPattern(alphaPattern).seed(seed);
     }
 
     /**
+     * This configuration with another adapter input dropout.
+     *
      * @param value adapter input dropout
      * @return a copy with that dropout
      */
@@ -90,6 +92,8 @@ public final class LoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with rsLoRA scaling switched on or off.
+     *
      * @param value whether the scaling is alpha/√r (rsLoRA)
      * @return a copy with that scaling
      */
@@ -98,6 +102,8 @@ public final class LoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with other per-module rank and alpha overrides.
+     *
      * @param ranks per-module rank overrides (PEFT key rule)
      * @param alphas per-module alpha overrides (PEFT key rule)
      * @return a copy with those patterns
@@ -107,6 +113,8 @@ public final class LoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another seed of the Kaiming-uniform draw of A.
+     *
      * @param value seed of the Kaiming-uniform draw of A
      * @return a copy with that seed
      */
@@ -124,12 +132,12 @@ public final class LoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** @return default rank */
+    /** {@return the default rank} */
     public int r() {
         return r;
     }
 
-    /** @return default lora_alpha */
+    /** {@return the default lora_alpha} */
     public double alpha() {
         return alpha;
     }
@@ -139,17 +147,17 @@ public final class LoraConfig implements AdapterConfig {
         return dropout;
     }
 
-    /** @return whether the scaling is alpha/√r instead of alpha/r */
+    /** {@return whether the scaling is alpha/√r instead of alpha/r} */
     public boolean useRslora() {
         return useRslora;
     }
 
-    /** @return per-module rank overrides (PEFT key rule) */
+    /** {@return the per-module rank overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }
 
-    /** @return per-module alpha overrides (PEFT key rule) */
+    /** {@return the per-module alpha overrides (PEFT key rule)} */
     public Map<String, Double> alphaPattern() {
         return alphaPattern;
     }
@@ -160,6 +168,8 @@ public final class LoraConfig implements AdapterConfig {
     }
 
     /**
+     * The rank of one module.
+     *
      * @param module the module's dotted path
      * @return the rank of {@code module}: its rank_pattern entry, else r
      */
@@ -168,6 +178,8 @@ public final class LoraConfig implements AdapterConfig {
     }
 
     /**
+     * The scaling of one module's update.
+     *
      * @param module the module's dotted path
      * @return the scaling of {@code module}: alpha/r, or alpha/√r with rsLoRA, after the patterns
      */
@@ -243,6 +255,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the default rank r.
+         *
          * @param value default rank, at least 1 (default {@value LoraConfig#DEFAULT_R})
          * @return this builder
          */
@@ -252,6 +266,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the default lora_alpha.
+         *
          * @param value default lora_alpha, finite and &gt; 0 (default: r)
          * @return this builder
          */
@@ -261,6 +277,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1) (default 0)
          * @return this builder
          */
@@ -270,6 +288,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets whether the scaling is alpha/√r (rsLoRA) instead of alpha/r.
+         *
          * @param value scaling alpha/√r instead of alpha/r (default false)
          * @return this builder
          */
@@ -279,6 +299,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the per-module rank overrides (PEFT's {@code rank_pattern}).
+         *
          * @param value per-module rank overrides (PEFT key rule), each at least 1 (default none)
          * @return this builder
          */
@@ -288,6 +310,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the per-module alpha overrides (PEFT's {@code alpha_pattern}).
+         *
          * @param value per-module alpha overrides (PEFT key rule), each finite and &gt; 0 (default none)
          * @return this builder
          */
@@ -297,6 +321,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the seed of the Kaiming-uniform draw of A.
+         *
          * @param value seed of the Kaiming-uniform draw of A (default {@value AdapterConfig#DEFAULT_SEED})
          * @return this builder
          */
@@ -306,6 +332,8 @@ public final class LoraConfig implements AdapterConfig {
         }
 
         /**
+         * Checks the values and builds the configuration.
+         *
          * @return the configuration
          * @throws IllegalArgumentException naming the option when a value is out of range
          */

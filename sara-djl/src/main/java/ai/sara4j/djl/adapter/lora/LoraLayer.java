@@ -43,7 +43,11 @@ public final class LoraLayer extends AdapterLayer {
         return r;
     }
 
-    /** The scaling s of this module. */
+    /**
+     * The scaling s of this module.
+     *
+     * @return alpha/r, or alpha/√r with rsLoRA (PEFT's {@code use_rslora}), with this module's alpha and r
+     */
     public double scaling() {
         return scaling;
     }

@@ -11,6 +11,9 @@ import java.util.Set;
 
 /** LoRA in the adapter registry; it also reads every plain PEFT LoRA folder (peft_type LORA, no sara4j section). */
 public final class LoraMethod implements AdapterMethod {
+    /** LoRA, as {@link ai.sara4j.djl.adapter.AdapterMethods} registers it; the method holds no state. */
+    public LoraMethod() {}
+
     @Override
     public String name() {
         return LoraConfig.METHOD;

@@ -68,13 +68,15 @@ public final class MoSaraConfig implements AdapterConfig {
         return builder(targets).build();
     }
 
-    /** @return a builder holding this configuration, to change some of it */
+    /** {@return a builder holding this configuration, to change some of it} */
     public Builder toBuilder() {
         return builder(targets).threshold(threshold).heads(heads).rankPattern(rankPattern).dropout(dropout)
                 .seed(seed);
     }
 
     /**
+     * This configuration with another rank-rule threshold.
+     *
      * @param value rank-rule threshold, in (0, 1]
      * @return a copy with that threshold
      */
@@ -83,6 +85,8 @@ public final class MoSaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another number m of singular-value vectors.
+     *
      * @param value number of parallel singular-value vectors, at least 1
      * @return a copy with that many
      */
@@ -91,6 +95,8 @@ public final class MoSaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with other per-module k overrides.
+     *
      * @param value per-module k overrides (PEFT key rule)
      * @return a copy with that pattern
      */
@@ -99,6 +105,8 @@ public final class MoSaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another adapter input dropout.
+     *
      * @param value adapter input dropout, in [0, 1)
      * @return a copy with that dropout
      */
@@ -107,6 +115,8 @@ public final class MoSaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another seed of the random initialisation.
+     *
      * @param value seed of the random initialisation
      * @return a copy with that seed
      */
@@ -124,17 +134,17 @@ public final class MoSaraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** @return rank-rule threshold */
+    /** {@return the rank-rule threshold} */
     public double threshold() {
         return threshold;
     }
 
-    /** @return number m of parallel singular-value vectors */
+    /** {@return the number m of parallel singular-value vectors} */
     public int heads() {
         return heads;
     }
 
-    /** @return per-module k overrides (PEFT key rule) */
+    /** {@return the per-module k overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }
@@ -201,6 +211,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the rank-rule threshold.
+         *
          * @param value rank-rule threshold, in (0, 1] (default {@value MoSaraConfig#DEFAULT_THRESHOLD})
          * @return this builder
          */
@@ -210,6 +222,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the number m of parallel singular-value vectors.
+         *
          * @param value number m of parallel singular-value vectors, at least 1 (default
          *     {@value MoSaraConfig#DEFAULT_HEADS})
          * @return this builder
@@ -220,6 +234,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the per-module k overrides (PEFT's {@code rank_pattern}).
+         *
          * @param value per-module k overrides (PEFT key rule), each at least 1; they win over the threshold
          *     (default none)
          * @return this builder
@@ -230,6 +246,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1) (default {@value MoSaraConfig#DEFAULT_DROPOUT})
          * @return this builder
          */
@@ -239,6 +257,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the seed of the random initialisation.
+         *
          * @param value seed of the random initialisation (default {@value AdapterConfig#DEFAULT_SEED})
          * @return this builder
          */
@@ -248,6 +268,8 @@ public final class MoSaraConfig implements AdapterConfig {
         }
 
         /**
+         * Checks the values and builds the configuration.
+         *
          * @return the configuration
          * @throws IllegalArgumentException naming the option when a value is out of range
          */

@@ -11,6 +11,9 @@ import java.util.Set;
 
 /** Mo-SARA in the adapter registry. */
 public final class MoSaraMethod implements AdapterMethod {
+    /** Mo-SARA, as {@link ai.sara4j.djl.adapter.AdapterMethods} registers it; the method holds no state. */
+    public MoSaraMethod() {}
+
     @Override
     public String name() {
         return MoSaraConfig.METHOD;

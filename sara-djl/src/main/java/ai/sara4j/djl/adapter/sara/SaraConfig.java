@@ -39,6 +39,8 @@ public final class SaraConfig implements AdapterConfig {
         ZERO;
 
         /**
+         * The initialisation named {@code name}.
+         *
          * @param name {@code random} or {@code zero}, as written in {@code adapter_config.json} and on the command
          *     line (any case)
          * @return the variant
@@ -89,12 +91,14 @@ public final class SaraConfig implements AdapterConfig {
         return builder(targets).build();
     }
 
-    /** @return a builder holding this configuration, to change some of it */
+    /** {@return a builder holding this configuration, to change some of it} */
     public Builder toBuilder() {
         return builder(targets).threshold(threshold).rankPattern(rankPattern).init(init).dropout(dropout).seed(seed);
     }
 
     /**
+     * This configuration with another rank-rule threshold.
+     *
      * @param value rank-rule threshold, in (0, 1]
      * @return a copy with that threshold
      */
@@ -103,6 +107,8 @@ public final class SaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with other per-module k overrides.
+     *
      * @param value per-module k overrides (PEFT key rule)
      * @return a copy with that pattern
      */
@@ -111,6 +117,8 @@ public final class SaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another initialisation of U, λ and V.
+     *
      * @param value how U, λ, V start
      * @return a copy with that initialisation
      */
@@ -119,6 +127,8 @@ public final class SaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another adapter input dropout.
+     *
      * @param value adapter input dropout, in [0, 1)
      * @return a copy with that dropout
      */
@@ -127,6 +137,8 @@ public final class SaraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another seed of the random initialisation.
+     *
      * @param value seed of the random initialisation
      * @return a copy with that seed
      */
@@ -144,17 +156,17 @@ public final class SaraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** @return fraction of the singular-value sum the k leading values must reach */
+    /** {@return the fraction of the singular-value sum the k leading values must reach} */
     public double threshold() {
         return threshold;
     }
 
-    /** @return per-module k overrides (PEFT key rule) */
+    /** {@return the per-module k overrides (PEFT key rule)} */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }
 
-    /** @return how U, λ, V start */
+    /** {@return how U, λ, V start} */
     public Init init() {
         return init;
     }
@@ -221,6 +233,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the rank-rule threshold.
+         *
          * @param value share of the singular-value sum the k leading values must reach, in (0, 1] (default
          *     {@value SaraConfig#DEFAULT_THRESHOLD})
          * @return this builder
@@ -231,6 +245,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the per-module k overrides (PEFT's {@code rank_pattern}).
+         *
          * @param value per-module k overrides (PEFT key rule), each at least 1; they win over the threshold
          *     (default none)
          * @return this builder
@@ -241,6 +257,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets how U, λ and V start.
+         *
          * @param value how U, λ, V start (default {@link Init#RANDOM})
          * @return this builder
          */
@@ -250,6 +268,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1) (default {@value SaraConfig#DEFAULT_DROPOUT})
          * @return this builder
          */
@@ -259,6 +279,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the seed of the random initialisation.
+         *
          * @param value seed of the random initialisation (default {@value AdapterConfig#DEFAULT_SEED})
          * @return this builder
          */
@@ -268,6 +290,8 @@ public final class SaraConfig implements AdapterConfig {
         }
 
         /**
+         * Checks the values and builds the configuration.
+         *
          * @return the configuration
          * @throws IllegalArgumentException naming the option when a value is out of range
          */

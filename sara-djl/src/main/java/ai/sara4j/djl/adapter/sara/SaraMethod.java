@@ -11,6 +11,9 @@ import java.util.Set;
 
 /** SARA in the adapter registry: the rank of each module comes from its rank_pattern entry or the rank rule. */
 public final class SaraMethod implements AdapterMethod {
+    /** SARA, as {@link ai.sara4j.djl.adapter.AdapterMethods} registers it; the method holds no state. */
+    public SaraMethod() {}
+
     @Override
     public String name() {
         return SaraConfig.METHOD;

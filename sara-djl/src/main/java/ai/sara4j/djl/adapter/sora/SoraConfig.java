@@ -80,12 +80,14 @@ public final class SoraConfig implements AdapterConfig {
         return builder(targets).build();
     }
 
-    /** @return a builder holding this configuration, to change some of it */
+    /** {@return a builder holding this configuration, to change some of it} */
     public Builder toBuilder() {
         return builder(targets).r(r).alpha(alpha).dropout(dropout).xi(xi).seed(seed);
     }
 
     /**
+     * This configuration with another rank and alpha.
+     *
      * @param rank rank before pruning, at least 1
      * @param alphaValue scaling numerator, finite and &gt; 0
      * @return a copy with that rank and alpha
@@ -95,6 +97,8 @@ public final class SoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another ξ schedule.
+     *
      * @param value the sparsity strength ξ and its schedule
      * @return a copy with that schedule
      */
@@ -103,6 +107,8 @@ public final class SoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another adapter input dropout.
+     *
      * @param value adapter input dropout, in [0, 1)
      * @return a copy with that dropout
      */
@@ -111,6 +117,8 @@ public final class SoraConfig implements AdapterConfig {
     }
 
     /**
+     * This configuration with another seed of the initialisation of A and g.
+     *
      * @param value seed of the initialisation of A and g
      * @return a copy with that seed
      */
@@ -123,12 +131,12 @@ public final class SoraConfig implements AdapterConfig {
         return targets;
     }
 
-    /** @return rank before pruning */
+    /** {@return the rank before pruning} */
     public int r() {
         return r;
     }
 
-    /** @return scaling numerator */
+    /** {@return the scaling numerator} */
     public double alpha() {
         return alpha;
     }
@@ -138,7 +146,7 @@ public final class SoraConfig implements AdapterConfig {
         return dropout;
     }
 
-    /** @return the sparsity strength ξ and its schedule: the proximal step shrinks each gate by lr·ξ */
+    /** {@return the sparsity strength ξ and its schedule: the proximal step shrinks each gate by lr·ξ} */
     public XiSchedule xi() {
         return xi;
     }
@@ -148,7 +156,7 @@ public final class SoraConfig implements AdapterConfig {
         return seed;
     }
 
-    /** @return s = alpha/r */
+    /** {@return the scaling s = alpha/r} */
     public double scaling() {
         return alpha / r;
     }
@@ -245,6 +253,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the rank before pruning.
+         *
          * @param value rank before pruning, at least 1 (default {@value SoraConfig#DEFAULT_R})
          * @return this builder
          */
@@ -254,6 +264,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the scaling numerator alpha (s = alpha/r).
+         *
          * @param value scaling numerator, finite and &gt; 0 (default {@value SoraConfig#DEFAULT_ALPHA})
          * @return this builder
          */
@@ -263,6 +275,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the adapter input dropout.
+         *
          * @param value adapter input dropout, in [0, 1) (default 0)
          * @return this builder
          */
@@ -272,6 +286,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the sparsity strength ξ and its schedule.
+         *
          * @param value the sparsity strength ξ and its schedule (default constant {@value SoraConfig#DEFAULT_XI})
          * @return this builder
          */
@@ -281,6 +297,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Sets the seed of the initialisation of A and g.
+         *
          * @param value seed of the initialisation of A and g (default {@value AdapterConfig#DEFAULT_SEED})
          * @return this builder
          */
@@ -290,6 +308,8 @@ public final class SoraConfig implements AdapterConfig {
         }
 
         /**
+         * Checks the values and builds the configuration.
+         *
          * @return the configuration
          * @throws IllegalArgumentException naming the option when a value is out of range
          */

@@ -46,13 +46,21 @@ public final class SoraLayer extends AdapterLayer {
         return x.matMul(a.transpose()).mul(g).matMul(b.transpose()).mul(Scalars.like(x, scaling)); // (…, out)
     }
 
-    /** The rank before pruning (the shape of the saved tensors). */
+    /**
+     * The rank before pruning (the shape of the saved tensors).
+     *
+     * @return r, the length of the gate
+     */
     @Override
     public int rank() {
         return r;
     }
 
-    /** The number of live ranks: non-zero gates. */
+    /**
+     * The number of live ranks: non-zero gates.
+     *
+     * @return nnz(g), between 0 and {@link #rank()}
+     */
     public int liveRank() {
         int live = 0;
         for (double g : doubles(gate.getArray())) {
@@ -61,12 +69,20 @@ public final class SoraLayer extends AdapterLayer {
         return live;
     }
 
-    /** The gate parameter g (r), which {@link SoraProximalStep} shrinks. */
+    /**
+     * The gate parameter g (r), which {@link SoraProximalStep} shrinks.
+     *
+     * @return the trainable gate, shape (r)
+     */
     public Parameter gate() {
         return gate;
     }
 
-    /** The scaling s = alpha/r. */
+    /**
+     * The scaling s = alpha/r (r before pruning, as in the SoRA code).
+     *
+     * @return s
+     */
     public double scaling() {
         return scaling;
     }

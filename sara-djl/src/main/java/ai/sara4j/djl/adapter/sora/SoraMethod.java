@@ -15,6 +15,9 @@ import java.util.Map;
 
 /** SoRA in the adapter registry, with its proximal step as the training loop's after-update hook. */
 public final class SoraMethod implements AdapterMethod {
+    /** SoRA, as {@link ai.sara4j.djl.adapter.AdapterMethods} registers it; the method holds no state. */
+    public SoraMethod() {}
+
     @Override
     public String name() {
         return SoraConfig.METHOD;

@@ -18,7 +18,12 @@ public final class SoraProximalStep implements StepHook {
     private final XiSchedule schedule;
     private double lastXi;
 
-    /** A step over {@code layers} (module path → SoRA layer, in model order) with ξ from {@code schedule}. */
+    /**
+     * A step over {@code layers} with ξ from {@code schedule}.
+     *
+     * @param layers module path → SoRA layer, in model order (copied); the keys name the metrics
+     * @param schedule gives ξ at each optimizer update
+     */
     public SoraProximalStep(Map<String, SoraLayer> layers, XiSchedule schedule) {
         this.layers = new LinkedHashMap<>(layers);
         this.schedule = schedule;

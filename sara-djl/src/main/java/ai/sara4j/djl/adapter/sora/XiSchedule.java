@@ -26,9 +26,22 @@ import java.util.Objects;
 public final class XiSchedule {
     /** The schedule's shape; {@code CONSTANT} ignores end, stages and stageSteps. */
     public enum Kind {
-        CONSTANT, LINEAR, LOG_LINEAR, EXP_LINEAR;
+        /** One ξ for every update ({@code none}, the SoRA code's default). */
+        CONSTANT,
+        /** {@code linspace(start, end, stages)}. */
+        LINEAR,
+        /** {@code log(linspace(exp(start), exp(end), stages))}. */
+        LOG_LINEAR,
+        /** {@code exp(linspace(log(start), log(end), stages))}; start and end must be &gt; 0. */
+        EXP_LINEAR;
 
-        /** The kind named {@code name} ({@code none}/{@code constant}, {@code linear}, {@code log_linear}, {@code exp_linear}). */
+        /**
+         * The kind named {@code name}, case-insensitive.
+         *
+         * @param name {@code none} or {@code constant}, {@code linear}, {@code log_linear}, {@code exp_linear}
+         * @return the kind
+         * @throws IllegalArgumentException for any other name, listing the accepted ones
+         */
         public static Kind parse(String name) {
             String n = name.trim().toLowerCase(Locale.ROOT);
             if (n.equals("none") || n.equals("constant")) {
@@ -43,7 +56,11 @@ public final class XiSchedule {
                     + name + "'");
         }
 
-        /** The name as written in options and adapter_config.json. */
+        /**
+         * The name as written in options and {@code adapter_config.json}.
+         *
+         * @return {@code none}, {@code linear}, {@code log_linear} or {@code exp_linear}
+         */
         public String label() {
             return this == CONSTANT ? "none" : name().toLowerCase(Locale.ROOT);
         }
@@ -100,32 +117,32 @@ public final class XiSchedule {
         return new Builder(kind);
     }
 
-    /** @return the shape of the schedule */
+    /** {@return the shape of the schedule} */
     public Kind kind() {
         return kind;
     }
 
-    /** @return ξ of the first stage (the only value when constant) */
+    /** {@return the ξ of the first stage (the only value when constant)} */
     public double start() {
         return start;
     }
 
-    /** @return ξ of the last stage */
+    /** {@return the ξ of the last stage} */
     public double end() {
         return end;
     }
 
-    /** @return number of values */
+    /** {@return the number of values} */
     public int stages() {
         return stages;
     }
 
-    /** @return optimizer updates per stage */
+    /** {@return the number of optimizer updates per stage} */
     public long stageSteps() {
         return stageSteps;
     }
 
-    /** @return the ξ of every stage, in order */
+    /** {@return the ξ of every stage, in order} */
     public double[] values() {
         if (kind == Kind.CONSTANT) {
             return new double[] {start};
@@ -143,6 +160,8 @@ public final class XiSchedule {
     }
 
     /**
+     * The ξ of one optimizer update.
+     *
      * @param step an optimizer update, from 1
      * @return ξ for that update: stage (step − 1) / stageSteps, capped at the last stage
      */
@@ -188,6 +207,8 @@ public final class XiSchedule {
         }
 
         /**
+         * Sets ξ of the first stage.
+         *
          * @param value ξ of the first stage ({@code xi})
          * @return this builder
          */
@@ -197,6 +218,8 @@ public final class XiSchedule {
         }
 
         /**
+         * Sets ξ of the last stage.
+         *
          * @param value ξ of the last stage ({@code xi_max})
          * @return this builder
          */
@@ -206,6 +229,8 @@ public final class XiSchedule {
         }
 
         /**
+         * Sets the number of ξ values.
+         *
          * @param value number of values ({@code xi_stages}), at least 1
          * @return this builder
          */
@@ -215,6 +240,8 @@ public final class XiSchedule {
         }
 
         /**
+         * Sets the number of optimizer updates per stage.
+         *
          * @param value optimizer updates per stage ({@code xi_stage_steps}), at least 1
          * @return this builder
          */
@@ -224,6 +251,8 @@ public final class XiSchedule {
         }
 
         /**
+         * Checks the values and builds the schedule.
+         *
          * @return the schedule
          * @throws IllegalArgumentException naming the value that is out of range
          */

@@ -19,6 +19,12 @@ public record Batch(NDArray inputIds, NDArray attentionMask, NDArray labels, lon
     /**
      * Pads {@code examples} on the right to the longest one. Right padding keeps positions 0..n-1 for every row,
      * as in training with transformers; the padding id never reaches the loss (its label is ignored).
+     *
+     * @param manager creates the three arrays (on its device); the caller closes them
+     * @param examples the batch's examples, at least one
+     * @param padId the token id put in padded positions (e.g. {@link ai.sara4j.djl.model.TextTokenizer#trainingPadId})
+     * @return the batch, T being the longest example's length
+     * @throws java.util.NoSuchElementException when {@code examples} is empty
      */
     public static Batch of(NDManager manager, List<TrainingExample> examples, long padId) {
         int b = examples.size();
@@ -46,6 +52,9 @@ public record Batch(NDArray inputIds, NDArray attentionMask, NDArray labels, lon
     /**
      * Positions that count in the causal loss of {@code examples}: labels other than IGNORE at positions 1.. (the
      * label at position 0 has no earlier token to predict it from).
+     *
+     * @param examples the examples of a batch
+     * @return the count, the denominator of the batch's mean loss
      */
     public static long countedTargets(List<TrainingExample> examples) {
         long n = 0;

@@ -18,6 +18,14 @@ public final class BatchOrder {
     private int cachedEpoch = -1;
     private List<Integer> cachedPermutation;
 
+    /**
+     * The order of a training set.
+     *
+     * @param exampleCount examples in the training set, at least 1
+     * @param batchSize examples per batch, at least 1
+     * @param seed the run's seed; epoch e shuffles with {@code Random(seed + e)}
+     * @throws IllegalArgumentException when {@code exampleCount} or {@code batchSize} is below 1
+     */
     public BatchOrder(int exampleCount, int batchSize, long seed) {
         if (exampleCount < 1) {
             throw new IllegalArgumentException("no training examples");
@@ -30,16 +38,32 @@ public final class BatchOrder {
         this.seed = seed;
     }
 
+    /**
+     * Batches in one epoch.
+     *
+     * @return ⌈exampleCount / batchSize⌉
+     */
     public int batchesPerEpoch() {
         return (exampleCount + batchSize - 1) / batchSize;
     }
 
-    /** The epoch (from 0) batch {@code batch} belongs to. */
+    /**
+     * The epoch a batch belongs to.
+     *
+     * @param batch a global batch number, from 0
+     * @return its epoch, from 0
+     */
     public int epochOf(long batch) {
         return Math.toIntExact(batch / batchesPerEpoch());
     }
 
-    /** Indices of the examples in global batch {@code batch} (from 0). */
+    /**
+     * Indices of the examples in a batch.
+     *
+     * @param batch a global batch number, from 0
+     * @return indices into the training set, in permutation order; {@code batchSize} of them (fewer for an epoch's
+     *     last batch when the size does not divide)
+     */
     public List<Integer> batch(long batch) {
         List<Integer> order = permutation(epochOf(batch));
         int start = Math.toIntExact(batch % batchesPerEpoch()) * batchSize;

@@ -32,9 +32,12 @@ public final class ExampleTokenizer {
     private final int maxLength;
 
     /**
+     * An example tokenizer over any encoder.
+     *
      * @param encoder ids of a text, with the special tokens the model expects
      * @param eosId appended after the target (unless the encoder already ends the text with it)
-     * @param maxLength longest sequence kept (prompt + target + EOS)
+     * @param maxLength longest sequence kept (prompt + target + EOS), at least 2
+     * @throws IllegalArgumentException when {@code maxLength} is below 2
      */
     public ExampleTokenizer(Function<String, long[]> encoder, long eosId, int maxLength) {
         if (maxLength < 2) {
@@ -45,12 +48,28 @@ public final class ExampleTokenizer {
         this.maxLength = maxLength;
     }
 
-    /** For a model's tokenizer. */
+    /**
+     * An example tokenizer for a model's tokenizer.
+     *
+     * @param tokenizer encodes with the special tokens transformers would add
+     * @param eosId appended after the target (usually {@link TextTokenizer#eosTokenId()})
+     * @param maxLength longest sequence kept (prompt + target + EOS), at least 2
+     * @return the example tokenizer
+     * @throws IllegalArgumentException when {@code maxLength} is below 2
+     */
     public static ExampleTokenizer of(TextTokenizer tokenizer, long eosId, int maxLength) {
         return new ExampleTokenizer(tokenizer::encode, eosId, maxLength);
     }
 
-    /** Tokenizes {@code prompts.get(i)} with {@code targets.get(i)} for every i. */
+    /**
+     * Tokenizes {@code prompts.get(i)} with {@code targets.get(i)} for every i; logs how many examples were
+     * truncated or dropped.
+     *
+     * @param prompts the prompts (with their template applied)
+     * @param targets the targets, one per prompt
+     * @return the usable examples in input order, with the truncated and dropped counts
+     * @throws IllegalArgumentException when the lists differ in size
+     */
     public TokenizedDataset tokenize(List<String> prompts, List<String> targets) {
         if (prompts.size() != targets.size()) {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + targets.size() + " targets");
