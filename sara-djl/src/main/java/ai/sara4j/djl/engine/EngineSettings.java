@@ -23,8 +23,9 @@ import java.util.Map;
  *       {@code DJL_OFFLINE} or the property {@code ai.djl.offline}, not a property called {@code DJL_OFFLINE}.)
  *   <li>{@code OPT_OUT_TRACKING=true} (the environment variable of the same name): DJL's usage tracking stays off.
  *   <li>{@code ai.djl.pytorch.num_interop_threads=1}: eager execution gains nothing from inter-op threads (no
- *       difference measured in {@code bench train}), and one crash inside libtorch's backward was seen with the
- *       default of two. Intra-op threads (the parallel kernels) are not touched.
+ *       difference measured in {@code bench train}). The pin once stood against runs that differed and gave NaN
+ *       now and then; their cause was constants freed before backward read them ({@link Scalars}), and the pin
+ *       stayed as the harmless default. Intra-op threads (the parallel kernels) are not touched.
  * </ul>
  * DJL reads these when its engine starts, so they must be set before the first DJL call; later they have no
  * effect.
