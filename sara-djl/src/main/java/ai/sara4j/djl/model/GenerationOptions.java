@@ -1,44 +1,73 @@
 package ai.sara4j.djl.model;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
- * How to continue a prompt.
- *
- * @param maxNewTokens upper bound on generated tokens
- * @param temperature 0 for greedy decoding; otherwise logits are divided by it before sampling
- * @param topP nucleus sampling: sample among the most likely tokens whose probabilities first reach topP
- *     (1 = all tokens)
- * @param seed seed of the sampler, so a sampled continuation can be reproduced
- * @param eosTokenIds tokens that end generation, or null for the model config's {@code eos_token_id}
- * @param useCache keep keys and values of earlier positions (the normal case); false recomputes the whole
- *     sequence at every step, which is slower and only useful for checking the cache
+ * How to continue a prompt: greedy by default ({@link #greedy}), changed with {@link #sampling}, {@link #stoppingAt}
+ * and {@link #withCache}. Immutable.
  */
-public record GenerationOptions(int maxNewTokens, double temperature, double topP, long seed, List<Long> eosTokenIds,
-        boolean useCache) {
+public final class GenerationOptions {
+    private final int maxNewTokens;
+    private final double temperature;
+    private final double topP;
+    private final long seed;
+    private final List<Long> eosTokenIds;
+    private final boolean useCache;
 
-    /**
-     * Validates the options and copies the end-of-sequence ids.
-     *
-     * @param maxNewTokens upper bound on generated tokens, at least 0
-     * @param temperature 0 for greedy decoding, otherwise positive
-     * @param topP nucleus mass in (0, 1]
-     * @param seed seed of the sampler
-     * @param eosTokenIds tokens that end generation, or null for the model's
-     * @param useCache whether to keep a key/value cache
-     * @throws IllegalArgumentException for a negative budget or temperature, or topP outside (0, 1]
-     */
-    public GenerationOptions {
+    private GenerationOptions(int maxNewTokens, double temperature, double topP, long seed, List<Long> eosTokenIds,
+            boolean useCache) {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
         }
-        if (!(temperature >= 0)) {
-            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0 && Double.isFinite(temperature))) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
         }
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
         }
-        eosTokenIds = eosTokenIds == null ? null : List.copyOf(eosTokenIds);
+        this.maxNewTokens = maxNewTokens;
+        this.temperature = temperature;
+        this.topP = topP;
+        this.seed = seed;
+        this.eosTokenIds = eosTokenIds == null ? null : List.copyOf(eosTokenIds);
+        this.useCache = useCache;
+    }
+
+    /** {@return the upper bound on generated tokens} */
+    public int maxNewTokens() {
+        return maxNewTokens;
+    }
+
+    /** {@return 0 for greedy decoding; otherwise the logits are divided by it before sampling} */
+    public double temperature() {
+        return temperature;
+    }
+
+    /**
+     * {@return the nucleus mass: sampling is among the most likely tokens whose probabilities first reach it (1: all
+     * tokens)}
+     */
+    public double topP() {
+        return topP;
+    }
+
+    /** {@return the seed of the sampler, so that a sampled continuation can be reproduced} */
+    public long seed() {
+        return seed;
+    }
+
+    /** {@return the tokens that end generation, or null for the model config's {@code eos_token_id}} */
+    public List<Long> eosTokenIds() {
+        return eosTokenIds;
+    }
+
+    /**
+     * {@return whether keys and values of earlier positions are kept (the normal case); false recomputes the whole
+     * sequence at every step, which is slower and only useful for checking the cache}
+     */
+    public boolean useCache() {
+        return useCache;
     }
 
     /**
@@ -59,7 +88,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
      * @param topP the nucleus mass in (0, 1]; 1 samples from every token
      * @param seed seed of the sampler
      * @return new options; the others unchanged
-     * @throws IllegalArgumentException for a negative temperature or topP outside (0, 1]
+     * @throws IllegalArgumentException for a negative or infinite temperature, or topP outside (0, 1]
      */
     public GenerationOptions sampling(double temperature, double topP, long seed) {
         return new GenerationOptions(maxNewTokens, temperature, topP, seed, eosTokenIds, useCache);
@@ -83,5 +112,23 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
      */
     public GenerationOptions withCache(boolean cache) {
         return new GenerationOptions(maxNewTokens, temperature, topP, seed, eosTokenIds, cache);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationOptions g && maxNewTokens == g.maxNewTokens
+                && Double.compare(temperature, g.temperature) == 0 && Double.compare(topP, g.topP) == 0
+                && seed == g.seed && Objects.equals(eosTokenIds, g.eosTokenIds) && useCache == g.useCache;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxNewTokens, temperature, topP, seed, eosTokenIds, useCache);
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationOptions[maxNewTokens=" + maxNewTokens + ", temperature=" + temperature + ", topP=" + topP
+                + ", seed=" + seed + ", eosTokenIds=" + eosTokenIds + ", useCache=" + useCache + "]";
     }
 }

@@ -89,6 +89,21 @@ class GenerationTest {
         }
     }
 
+    /** Options a sampler cannot honour are refused when made, naming the value. */
+    @Test
+    void generationOptionsRefuseValuesOutOfRange() {
+        GenerationOptions greedy = GenerationOptions.greedy(4);
+        for (double t : new double[] {-1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> greedy.sampling(t, 1, 0));
+            assertTrue(e.getMessage().contains("temperature") && e.getMessage().contains(Double.toString(t)),
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> greedy.sampling(1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> greedy.sampling(1, 1.5, 0));
+        assertThrows(IllegalArgumentException.class, () -> GenerationOptions.greedy(-1));
+        assertEquals(greedy.sampling(0.7, 0.9, 3), GenerationOptions.greedy(4).sampling(0.7, 0.9, 3));
+    }
+
     @Test
     void topPSamplesOnlyTheNucleusInProportion() {
         // p = (0.5, 0.3, 0.15, 0.05); top-p 0.7 keeps the first two, renormalised to (0.625, 0.375)
