@@ -136,9 +136,7 @@ final class FinetuneCommand implements Callable<Integer> {
         try (LanguageModel lm = LanguageModel.load(model, dev)) {
             long eos = lm.model().config().eosTokenIds().stream().findFirst().orElseThrow(() ->
                     new IllegalArgumentException(model + "/config.json: no eos_token_id; the target needs an EOS"));
-            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, maxLen)
-                    .tokenize(examples.stream().map(Example::prompt).toList(),
-                            examples.stream().map(Example::target).toList());
+            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, maxLen).tokenize(examples);
             System.err.printf(Locale.ROOT, "data: %d examples from %s, %d truncated at --max-len %d, %d dropped"
                     + " (prompt alone too long)%n", examples.size(), data, tokens.truncated(), maxLen, tokens.dropped());
             AdapterConfig config = adapterChoice.config(model, dev, seed);

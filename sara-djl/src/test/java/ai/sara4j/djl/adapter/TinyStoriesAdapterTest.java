@@ -209,8 +209,7 @@ class TinyStoriesAdapterTest {
     }
 
     private static TokenizedDataset e2e(ExampleTokenizer tokenizer, List<Example> examples) {
-        return tokenizer.tokenize(examples.stream().map(Example::prompt).toList(),
-                examples.stream().map(Example::target).toList());
+        return tokenizer.tokenize(examples);
     }
 
     /** Mean target cross-entropy of {@code data} as one batch, without gradients. */

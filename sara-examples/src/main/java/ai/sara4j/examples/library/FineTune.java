@@ -77,8 +77,7 @@ public final class FineTune {
         // [walkthrough:data]
         List<Example> examples = E2eData.examples(data).subList(0, 32);    // prompt "mr ||", target " text"
         long eos = lm.tokenizer().eosTokenId().orElseThrow();
-        TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, 96).tokenize(
-                examples.stream().map(Example::prompt).toList(), examples.stream().map(Example::target).toList());
+        TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, 96).tokenize(examples);
         // [end]
         // [walkthrough:train]
         Trainer.builder(adapted)

@@ -53,8 +53,7 @@ public final class QuickStart {
             AdaptedModel adapted = Adapters.inject(lm.model(), SaraConfig.builder(targets).threshold(0.01).build());
             List<Example> examples = E2eData.examples(data);   // (prompt, target) pairs
             long eos = lm.tokenizer().eosTokenId().orElseThrow();
-            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, 256).tokenize(
-                    examples.stream().map(Example::prompt).toList(), examples.stream().map(Example::target).toList());
+            TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, 256).tokenize(examples);
             Trainer.builder(adapted).data(tokens).build().train();   // the paper's recipe: lr 3e-3, 3 epochs, batch 16
             adapted.save(out);                                 // adapter_config.json + adapter_model.safetensors
         }

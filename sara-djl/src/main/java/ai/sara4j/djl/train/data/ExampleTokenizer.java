@@ -1,5 +1,6 @@
 package ai.sara4j.djl.train.data;
 
+import ai.sara4j.core.data.Example;
 import ai.sara4j.djl.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,6 +60,17 @@ public final class ExampleTokenizer {
      */
     public static ExampleTokenizer of(TextTokenizer tokenizer, long eosId, int maxLength) {
         return new ExampleTokenizer(tokenizer::encode, eosId, maxLength);
+    }
+
+    /**
+     * Tokenizes each example's prompt with its target ({@link #tokenize(List, List)}).
+     *
+     * @param examples (prompt, target) pairs, e.g. from {@code E2eData.examples} or {@code LlmAdaptersData.examples}
+     * @return the usable examples in input order, with the truncated and dropped counts
+     */
+    public TokenizedDataset tokenize(List<Example> examples) {
+        return tokenize(examples.stream().map(Example::prompt).toList(),
+                examples.stream().map(Example::target).toList());
     }
 
     /**
