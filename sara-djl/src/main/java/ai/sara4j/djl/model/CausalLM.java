@@ -28,9 +28,6 @@ import java.util.Set;
  * maps token ids (B, T) and an attention mask to float32 logits (B, T, vocab).
  */
 public final class CausalLM extends AbstractBlock {
-    /** transformers' masking value: the float32 minimum, so fully masked rows stay finite. */
-    private static final float MASKED = -Float.MAX_VALUE;
-
     /** Names of the family's top-level modules. */
     record Layout(String backbone, String embed, String positions, String layers, String finalNorm) {}
 
@@ -153,7 +150,7 @@ public final class CausalLM extends AbstractBlock {
             h = h.add(run(ps, Modules.child(backbone, layout.positions()), positions, training));
         }
         NDArray[] cosSin = rotary == null ? new NDArray[2] : rotary.cosSin(positions, h.getDataType());
-        AttentionContext ctx = new AttentionContext(cosSin[0], cosSin[1], attentionBias(mask, past, t), cache);
+        AttentionContext ctx = AttentionContext.of(cosSin[0], cosSin[1], mask, past, cache);
         Block layers = Modules.child(backbone, layout.layers());
         for (int i = 0; i < config.numLayers(); i++) {
             h = ((DecoderLayer) Modules.child(layers, Integer.toString(i))).forward(ps, h, ctx, training);
@@ -198,17 +195,6 @@ public final class CausalLM extends AbstractBlock {
         NDArray counted = mask.cumSum(1).sub(1);
         NDArray pos = counted.mul(mask).add(mask.neg().add(1)); // padding → 1
         return pos.get(new NDIndex(":, {}:", past));
-    }
-
-    /** (B, 1, T, S): 0 where key j is a token and j ≤ past + i, the float32 minimum elsewhere. */
-    private static NDArray attentionBias(NDArray mask, int past, long t) {
-        NDManager m = mask.getManager();
-        long s = mask.getShape().get(1);
-        NDArray queryPos = m.arange(past, past + (int) t).toDevice(mask.getDevice(), false).reshape(t, 1);
-        NDArray keyPos = m.arange(0, (int) s).toDevice(mask.getDevice(), false).reshape(1, s);
-        NDArray causal = keyPos.lte(queryPos); // (T, S)
-        NDArray allowed = causal.logicalAnd(mask.eq(1).reshape(mask.getShape().get(0), 1, 1, s));
-        return allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASKED);
     }
 
     private static NDArray run(ParameterStore ps, Block block, NDArray x, boolean training) {

@@ -15,13 +15,22 @@ import ai.sara4j.djl.nn.Modules;
 
 /**
  * Causal multi-head self-attention with grouped-query heads, optional rotary embedding and key/value cache,
- * computed as matmul + softmax (eager attention, softmax in float32).
+ * computed in every dtype by torch's fused {@code scaled_dot_product_attention} (softmax accumulated in float32 by
+ * the kernel, no (B, H, T, S) scores kept for backward).
+ *
+ * <p>The mask argument is chosen for the GPU kernels ({@link AttentionContext.MaskLayout}): none with
+ * {@code is_causal} when there is no padding and no cache offset (training without padding, a prefill), none at all
+ * for a decoding step without padding, the boolean mask otherwise. The eager matmul + float32 softmax of
+ * transformers' eager attention stays as the tests' reference ({@link #eagerReference}).
  *
  * <p>The projections are children looked up at forward time: either separate query/key/value/output
  * ({@code q_proj, k_proj, v_proj, o_proj} for LLaMA, {@code out_proj} for GPT-J) or GPT-2's fused {@code c_attn}
  * (hidden → 3·hidden) with {@code c_proj}.
  */
 public final class SelfAttention extends AbstractBlock {
+    /** For tests only: true runs every dtype through the eager reference path instead of the fused kernel. */
+    static volatile boolean eagerReference;
+
     private final int layerIndex;
     private final int numHeads;
     private final int numKvHeads;
@@ -91,18 +100,34 @@ public final class SelfAttention extends AbstractBlock {
             v = kv[1];
         }
         q = q.mul(Scalars.like(q, scale)); // 1/√d on q (B, H, T, D) rather than on the scores (B, H, T, S)
-        // float32 through the fused kernel; other types eagerly, keeping transformers' float32 softmax
-        NDArray attended = q.getDataType() == DataType.FLOAT32
-                ? TorchFunctions.scaledDotProductAttention(q, repeatKv(k), repeatKv(v), ctx.bias())
-                : eager(q, k, v, ctx.bias()); // (B, H, T, D)
+        NDArray attended = attend(q, repeatKv(k), repeatKv(v), ctx); // (B, H, T, D)
         NDArray out = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) numHeads * headDim);
         return project(ps, outName, out, training);
     }
 
+    /**
+     * softmax(q·kᵀ masked)·v by the fused kernel with the mask argument {@code ctx.layout()} calls for, or by the
+     * eager reference while {@link #eagerReference} is set.
+     *
+     * @param q (B, H, T, D), already scaled
+     * @param keys (B, H, S, D), heads repeated to the query heads
+     * @param values (B, H, S, D), heads repeated to the query heads
+     * @param ctx the mask and its layout
+     * @return (B, H, T, D) in q's dtype
+     */
+    static NDArray attend(NDArray q, NDArray keys, NDArray values, AttentionContext ctx) {
+        if (eagerReference) {
+            return eager(q, keys, values, ctx.bias());
+        }
+        return switch (ctx.layout()) {
+            case CAUSAL -> TorchFunctions.scaledDotProductAttention(q, keys, values, true);
+            case NONE -> TorchFunctions.scaledDotProductAttention(q, keys, values, false);
+            case EXPLICIT -> TorchFunctions.scaledDotProductAttention(q, keys, values, ctx.allowed());
+        };
+    }
+
     /** softmax(q·kᵀ + bias)·v as transformers' eager attention, q already scaled, the softmax in float32. */
-    private NDArray eager(NDArray q, NDArray k, NDArray v, NDArray bias) {
-        NDArray keys = repeatKv(k);
-        NDArray values = repeatKv(v);
+    private static NDArray eager(NDArray q, NDArray keys, NDArray values, NDArray bias) {
         NDArray scores = DifferentiableCast.to(q.matMul(keys.transpose(0, 1, 3, 2)), DataType.FLOAT32).add(bias);
         return DifferentiableCast.to(scores.softmax(-1), values.getDataType()).matMul(values);
     }
