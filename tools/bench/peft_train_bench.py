@@ -6,12 +6,17 @@ backward + global-norm clipping (1.0) + AdamW, median step time after warm-up st
   /tmp/venv/bin/python tools/bench/peft_train_bench.py --model ../shared/models/tinystories-656k \
       --r 16 --targets q_proj,v_proj --batch-size 8 --seq-len 128 --steps 20
 
+With --gradient-checkpointing, transformers' gradient_checkpointing_enable() (non-reentrant) recomputes each decoder
+layer in the backward pass, as `./sara bench train --gradient-checkpointing` does; peak_memory_bytes is the process's
+peak RSS (ru_maxrss), as the Java command reports on CPU.
+
 With --profile FILE, torch's op profile of the timed steps is written as chrome-trace JSON, as
 `./sara bench train --profile FILE` writes libtorch's; sum either with tools/bench/profile_summary.py FILE --steps N.
 """
 import argparse
 import contextlib
 import json
+import resource
 import statistics
 import time
 
@@ -32,6 +37,7 @@ p.add_argument("--warmup-steps", type=int, default=2)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--dropout", type=float, default=0.05)
 p.add_argument("--attn", default="eager", help="attn_implementation: eager (the issue's reference) or sdpa")
+p.add_argument("--gradient-checkpointing", action="store_true", help="recompute each layer in the backward pass")
 p.add_argument("--profile", help="write torch's profile of the timed steps (chrome-trace JSON) to this file")
 a = p.parse_args()
 
@@ -42,6 +48,8 @@ start = time.perf_counter()
 model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha or 2 * a.r, lora_dropout=a.dropout,
                                          target_modules=a.targets.split(",")))
 init_s = time.perf_counter() - start
+if a.gradient_checkpointing:
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 model.train()
 params = [q for q in model.parameters() if q.requires_grad]
 opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
@@ -70,5 +78,7 @@ if a.profile:
 median = statistics.median(times)
 print(json.dumps({"framework": "peft", "attn": a.attn, "torch": torch.__version__, "threads": a.threads, "r": a.r,
                   "batch_size": a.batch_size, "seq_len": a.seq_len, "steps": a.steps,
+                  "gradient_checkpointing": a.gradient_checkpointing,
                   "tokens_per_s": a.batch_size * a.seq_len / median, "step_ms": 1000 * median, "init_s": init_s,
-                  "trainable": sum(q.numel() for q in params)}, indent=2))
+                  "trainable": sum(q.numel() for q in params),
+                  "peak_memory_bytes": 1024 * resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, indent=2))

@@ -65,6 +65,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--dtype", description = "fp32 or fp16 base weights (default: fp16 on a GPU, fp32 on CPU).")
     String dtype;
 
+    @Option(names = "--gradient-checkpointing", description = "Recompute each decoder layer's activations in the backward pass instead of keeping them (less memory, about a third more compute).")
+    boolean gradientCheckpointing;
+
     @Mixin
     DeviceOption device;
 
@@ -94,7 +97,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         TrainingOptions options;
         try {
             options = TrainingOptions.builder().learningRate(1e-4).batchSize(batchSize).warmupSteps(0)
-                    .maxSteps(warmupSteps + steps).seed(seed).build();
+                    .maxSteps(warmupSteps + steps).seed(seed).gradientCheckpointing(gradientCheckpointing).build();
         } catch (TrainingOptions.InvalidOptionException e) {
             throw new IllegalArgumentException((e.option().equals("batchSize") ? "--batch-size " : e.option() + " ")
                     + e.problem(), e);
@@ -132,6 +135,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             out.put("batch_size", batchSize);
             out.put("seq_len", seqLen);
             out.put("steps", steps);
+            out.put("gradient_checkpointing", gradientCheckpointing);
             out.put("tokens_per_s", batchSize * seqLen / (median / 1000));
             out.put("step_ms", median);
             out.put("init_s", initSeconds);

@@ -97,6 +97,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--save-every", defaultValue = "200", description = "Checkpoint every N updates, 0 for only at the end (default ${DEFAULT-VALUE}).")
     long saveEvery;
 
+    @Option(names = "--gradient-checkpointing", description = "Recompute each decoder layer's activations in the backward pass instead of keeping them: less memory for long sequences and deep models, about a third more compute, the same gradients.")
+    boolean gradientCheckpointing;
+
     @Mixin
     DeviceOption device;
 
@@ -195,7 +198,8 @@ final class FinetuneCommand implements Callable<Integer> {
         TrainingOptions.Builder b = TrainingOptions.builder()
                 .learningRate(lr != null ? lr : paperLearningRate(adapterChoice.method)).batchSize(batchSize)
                 .gradientAccumulation(gradAccum).warmupSteps(warmup).weightDecay(weightDecay)
-                .maxGradNorm(maxGradNorm).seed(seed).saveEvery(saveEvery).lossScaling(dev.isGpu());
+                .maxGradNorm(maxGradNorm).seed(seed).saveEvery(saveEvery).lossScaling(dev.isGpu())
+                .gradientCheckpointing(gradientCheckpointing);
         if (length.maxSteps != null) {
             b.maxSteps(length.maxSteps);
         } else if (length.epochs != null) {

@@ -1,22 +1,30 @@
 package ai.sara4j.djl.model;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.engine.DifferentiableCast;
 import ai.sara4j.djl.nn.Modules;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A decoder-only language model (LLaMA, GPT-J or GPT-2) as a DJL block whose module tree mirrors the Hugging Face
@@ -127,6 +135,110 @@ public final class CausalLM extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training) {
+        Embedded in = embed(ps, inputIds, attentionMask, cache, training);
+        NDArray h = in.hidden();
+        for (int i = 0; i < config.numLayers(); i++) {
+            h = layer(i).forward(ps, h, in.context(), training);
+        }
+        return head(ps, h, training);
+    }
+
+    /**
+     * One training pass: the forward pass of token ids in training mode, {@code lossAndBackward} on the logits, and
+     * the backward pass through the network, so that the gradients of the trainable parameters accumulate. Call it
+     * inside a gradient recording ({@code GradientCollector}).
+     *
+     * <p>The engine's random generator is re-seeded before the embeddings, each decoder layer and the head, from a
+     * base seed drawn from the generator itself: the dropout masks of a layer depend only on that base and the
+     * layer's index, so that a recomputed layer draws the same masks. Seed the engine before the call for a
+     * repeatable pass.
+     *
+     * <p>With {@code checkpointed} (activation, or gradient, checkpointing) the decoder layers first run without
+     * recording, keeping only each layer's input; the head is recorded from the last hidden state, and the backward
+     * pass then recomputes one layer at a time from its saved input, recorded, and back-propagates the incoming
+     * gradient through it. Memory holds one layer's activations plus the layer inputs instead of every layer's
+     * activations, for about one more forward pass of compute; the gradients are those of the plain pass (same
+     * masks, same arithmetic up to the order of summation).
+     *
+     * @param ps parameter store (training)
+     * @param inputIds (B, T) int64 token ids
+     * @param attentionMask (B, T) with 1 for tokens and 0 for padding; null means no padding
+     * @param checkpointed whether to recompute the layers' activations in the backward pass instead of keeping them
+     * @param lossAndBackward given the (B, T, vocab) float32 logits, recorded by autograd, runs the backward pass from
+     *     them (e.g. {@code CausalLmLoss.sumAndBackward}) and returns the loss
+     * @return what {@code lossAndBackward} returned
+     * @throws IllegalArgumentException for a sequence longer than the model's positions or inputs of the wrong
+     *     shape
+     */
+    public double forwardBackward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean checkpointed,
+            ToDoubleFunction<NDArray> lossAndBackward) {
+        long base;
+        try (NDArray drawn = inputIds.getManager().randomInteger(Integer.MIN_VALUE, Integer.MAX_VALUE, new Shape(),
+                DataType.INT64)) {
+            base = drawn.getLong();
+        }
+        int layers = config.numLayers();
+        seedPart(base, -1);
+        Embedded in = embed(ps, inputIds, attentionMask, null, true);
+        if (!checkpointed) {
+            NDArray h = in.hidden();
+            for (int i = 0; i < layers; i++) {
+                seedPart(base, i);
+                h = layer(i).forward(ps, h, in.context(), true);
+            }
+            seedPart(base, layers);
+            return lossAndBackward.applyAsDouble(head(ps, h, true));
+        }
+        List<NDArray> inputs = new ArrayList<>(layers + 1);
+        inputs.add(in.hidden());
+        boolean recording = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            for (int i = 0; i < layers; i++) {
+                seedPart(base, i);
+                DecoderLayer layer = layer(i);
+                NDArray x = inputs.get(i);
+                inputs.add(inScope(() -> layer.forward(ps, x, in.context(), true)));
+            }
+        } finally {
+            JniUtils.setGradMode(recording);
+        }
+        double[] loss = new double[1];
+        NDArray gradient = inScope(() -> {
+            NDArray last = leaf(inputs.get(layers));
+            seedPart(base, layers);
+            loss[0] = lossAndBackward.applyAsDouble(head(ps, last, true));
+            return last.getGradient();
+        });
+        inputs.remove(layers).close();
+        for (int i = layers - 1; i >= 0; i--) {
+            NDArray g = gradient;
+            NDArray x = inputs.get(i);
+            DecoderLayer layer = layer(i);
+            int index = i;
+            gradient = inScope(() -> {
+                NDArray input = leaf(x);
+                seedPart(base, index);
+                backward(layer.forward(ps, input, in.context(), true), g);
+                return input.getGradient();
+            });
+            g.close();
+            if (i > 0) {
+                inputs.remove(i).close();
+            }
+        }
+        if (in.hidden().hasGradient()) { // an adapter before the first layer (on the embeddings)
+            backward(in.hidden(), gradient);
+        }
+        gradient.close();
+        return loss[0];
+    }
+
+    /** The token and position embeddings and what every layer's attention needs. */
+    private record Embedded(NDArray hidden, AttentionContext context) {}
+
+    private Embedded embed(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
+            boolean training) {
         Shape bt = inputIds.getShape();
         if (bt.dimension() != 2) {
             throw new IllegalArgumentException("input_ids must be (batch, length), got " + bt);
@@ -150,13 +262,54 @@ public final class CausalLM extends AbstractBlock {
             h = h.add(run(ps, Modules.child(backbone, layout.positions()), positions, training));
         }
         NDArray[] cosSin = rotary == null ? new NDArray[2] : rotary.cosSin(positions, h.getDataType());
-        AttentionContext ctx = AttentionContext.of(cosSin[0], cosSin[1], mask, past, cache);
-        Block layers = Modules.child(backbone, layout.layers());
-        for (int i = 0; i < config.numLayers(); i++) {
-            h = ((DecoderLayer) Modules.child(layers, Integer.toString(i))).forward(ps, h, ctx, training);
+        return new Embedded(h, AttentionContext.of(cosSin[0], cosSin[1], mask, past, cache));
+    }
+
+    private DecoderLayer layer(int index) {
+        Block layers = Modules.child(Modules.child(this, layout.backbone()), layout.layers());
+        return (DecoderLayer) Modules.child(layers, Integer.toString(index));
+    }
+
+    /** Final norm and lm_head: float32 logits. */
+    private NDArray head(ParameterStore ps, NDArray h, boolean training) {
+        NDArray normed = run(ps, Modules.child(Modules.child(this, layout.backbone()), layout.finalNorm()), h,
+                training);
+        return DifferentiableCast.to(run(ps, Modules.child(this, "lm_head"), normed, training), DataType.FLOAT32);
+    }
+
+    /**
+     * Re-seeds the engine's generator for part {@code index} of a training pass (-1 the embeddings, then the
+     * layers, then the head) from the pass's base seed.
+     */
+    private static void seedPart(long base, int index) {
+        long mixed = (base + index + 1) * 0x9E3779B97F4A7C15L;
+        Engine.getInstance().setRandomSeed((int) (mixed ^ (mixed >>> 32)));
+    }
+
+    /** {@code x} detached from its graph as a new leaf that requires a gradient. */
+    private static NDArray leaf(NDArray x) {
+        NDArray out = x.stopGradient();
+        out.setRequiresGradient(true);
+        return out;
+    }
+
+    /** Back-propagates gradient {@code g} of {@code y} into the graph that produced {@code y}. */
+    private static void backward(NDArray y, NDArray g) {
+        JniUtils.backward((PtNDArray) y, (PtNDArray) g, false, false);
+    }
+
+    /**
+     * Runs {@code body} in its own {@link NDScope}, closing every array it made but the one it returns, which joins
+     * the enclosing scope.
+     */
+    private static NDArray inScope(Supplier<NDArray> body) {
+        NDArray out;
+        try (NDScope scope = new NDScope()) {
+            out = body.get();
+            NDScope.unregister(out);
         }
-        h = run(ps, Modules.child(backbone, layout.finalNorm()), h, training);
-        return DifferentiableCast.to(run(ps, Modules.child(this, "lm_head"), h, training), DataType.FLOAT32);
+        NDScope.register(out);
+        return out;
     }
 
     /** Inputs {@code [input_ids]} or {@code [input_ids, attention_mask]}; output {@code [logits]}. */

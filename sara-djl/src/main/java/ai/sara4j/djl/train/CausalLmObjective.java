@@ -1,6 +1,5 @@
 package ai.sara4j.djl.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -13,12 +12,18 @@ import java.util.List;
  * The causal language-modelling objective of a {@link CausalLM}: examples right-padded into a {@link Batch}, the
  * model's logits, and the shifted-label cross-entropy over the target tokens ({@link CausalLmLoss#sumAndBackward}).
  * The trainer's default for a {@code CausalLM} trained on a {@code TokenizedDataset}.
+ *
+ * <p>The pass is {@link CausalLM#forwardBackward}: the dropout masks are drawn per layer from a base seed taken from
+ * the engine's generator, and with {@linkplain #withGradientCheckpointing gradient checkpointing} the layers'
+ * activations are recomputed during the backward pass instead of kept.
  */
 public final class CausalLmObjective implements TrainingObjective<TrainingExample> {
     private final long padTokenId;
+    private final boolean gradientCheckpointing;
 
-    private CausalLmObjective(long padTokenId) {
+    private CausalLmObjective(long padTokenId, boolean gradientCheckpointing) {
         this.padTokenId = padTokenId;
+        this.gradientCheckpointing = gradientCheckpointing;
     }
 
     /**
@@ -28,7 +33,25 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
      * @return the objective
      */
     public static CausalLmObjective padding(long padTokenId) {
-        return new CausalLmObjective(padTokenId);
+        return new CausalLmObjective(padTokenId, false);
+    }
+
+    /**
+     * This objective with or without gradient (activation) checkpointing: the decoder layers' activations are
+     * recomputed one layer at a time during the backward pass (see {@link CausalLM#forwardBackward}), which trades
+     * about one more forward pass for the memory of all but one layer's activations. The gradients are those of the
+     * plain pass.
+     *
+     * @param value whether to checkpoint
+     * @return a copy with that setting
+     */
+    public CausalLmObjective withGradientCheckpointing(boolean value) {
+        return new CausalLmObjective(padTokenId, value);
+    }
+
+    /** {@return whether the layers' activations are recomputed in the backward pass} */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
     }
 
     /** {@return the id right padding is filled with} */
@@ -49,7 +72,8 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
                     + model.getClass().getName() + ": pass your own TrainingObjective");
         }
         Batch batch = Batch.of(manager, examples, padTokenId);
-        NDArray logits = lm.forward(store, batch.inputIds(), batch.attentionMask(), null, true);
-        return new MicroBatchLoss(CausalLmLoss.sumAndBackward(logits, batch.labels(), lossFactor), batch.tokens());
+        double loss = lm.forwardBackward(store, batch.inputIds(), batch.attentionMask(), gradientCheckpointing,
+                logits -> CausalLmLoss.sumAndBackward(logits, batch.labels(), lossFactor));
+        return new MicroBatchLoss(loss, batch.tokens());
     }
 }

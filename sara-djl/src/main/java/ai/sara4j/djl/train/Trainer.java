@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * non-finite gradients is skipped and counted; a run whose updates were all skipped fails and writes no adapter.
  *
  * <p>Determinism: data order comes from the seed ({@link BatchOrder}) and the engine's random generator (dropout) is
- * re-seeded from (seed, update) before every update, so two runs with the same seed, data and machine give the same
+ * re-seeded from (seed, micro-batch number) before every micro-batch (the causal-LM objective then re-seeds it per
+ * layer, see {@link CausalLM#forwardBackward}), so two runs with the same seed, data and machine give the same
  * losses, and a run resumed from a checkpoint continues exactly as if never stopped.
  *
  * <p>With a {@linkplain Builder#runFolder run folder} ({@link TrainingRun}): one writer at a time (a lock), a
@@ -165,7 +166,6 @@ public final class Trainer {
             while (step < totalSteps) {
                 long stepStart = System.nanoTime();
                 double lr = schedule.learningRate(step);
-                Engine.getInstance().setRandomSeed(dropoutSeed(step));
                 List<List<Integer>> microBatches = new ArrayList<>();
                 for (int i = 0; i < options.gradientAccumulation(); i++) {
                     long batch = step * options.gradientAccumulation() + i;
@@ -179,8 +179,9 @@ public final class Trainer {
                     targets += source.countedTargets(microBatch);
                 }
                 double lossFactor = scaler.scale() / Math.max(1, targets);
-                MicroBatchLoss pass = step == firstStep ? firstPass(microBatches, lossFactor, manager, store)
-                        : accumulate(microBatches, lossFactor, manager, store);
+                long firstBatch = step * options.gradientAccumulation();
+                MicroBatchLoss pass = step == firstStep ? firstPass(microBatches, firstBatch, lossFactor, manager, store)
+                        : accumulate(microBatches, firstBatch, lossFactor, manager, store);
                 loss = pass.lossSum() / Math.max(1, targets);
                 if (scaler.enabled()) {
                     GradientClipping.scale(parameters.values(), 1 / scaler.scale());
@@ -230,14 +231,17 @@ public final class Trainer {
     }
 
     /**
-     * Forward and backward of every micro-batch of one update, each in its own scope; the gradients of
-     * {@code lossFactor}·(summed loss) accumulate in the parameters.
+     * Forward and backward of every micro-batch of one update, each in its own scope after seeding the engine's
+     * generator from (seed, micro-batch number); the gradients of {@code lossFactor}·(summed loss) accumulate in the
+     * parameters.
      */
-    private MicroBatchLoss accumulate(List<List<Integer>> microBatches, double lossFactor, NDManager manager,
-            ParameterStore store) {
+    private MicroBatchLoss accumulate(List<List<Integer>> microBatches, long firstBatch, double lossFactor,
+            NDManager manager, ParameterStore store) {
         double lossSum = 0;
         long tokens = 0;
+        long batch = firstBatch;
         for (List<Integer> microBatch : microBatches) {
+            Engine.getInstance().setRandomSeed(dropoutSeed(batch++));
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
@@ -256,12 +260,12 @@ public final class Trainer {
      * that is never called would train nothing. When no adapter at all is reached, backward fails first (libtorch's
      * "does not require grad"); the error then names the unreached module, with libtorch's message suppressed in it.
      */
-    private MicroBatchLoss firstPass(List<List<Integer>> microBatches, double lossFactor, NDManager manager,
-            ParameterStore store) {
+    private MicroBatchLoss firstPass(List<List<Integer>> microBatches, long firstBatch, double lossFactor,
+            NDManager manager, ParameterStore store) {
         adapter.resetReached();
         MicroBatchLoss pass;
         try {
-            pass = accumulate(microBatches, lossFactor, manager, store);
+            pass = accumulate(microBatches, firstBatch, lossFactor, manager, store);
         } catch (RuntimeException e) {
             try {
                 adapter.requireAllReached();
@@ -291,9 +295,12 @@ public final class Trainer {
         return out;
     }
 
-    /** The engine seed of update {@code step}: a fixed function of (seed, step), so a resumed run draws the same. */
-    private int dropoutSeed(long step) {
-        long mixed = options.seed() * 0x9E3779B97F4A7C15L + step;
+    /**
+     * The engine seed of micro-batch number {@code batch} (counted over the run): a fixed function of (seed, batch),
+     * so a resumed run draws the same.
+     */
+    private int dropoutSeed(long batch) {
+        long mixed = options.seed() * 0x9E3779B97F4A7C15L + batch;
         return (int) (mixed ^ (mixed >>> 32));
     }
 
@@ -488,8 +495,8 @@ public final class Trainer {
          *
          * @return the trainer
          * @throws IllegalArgumentException when no data was given, the data is empty, the tokenized data's model is
-         *     not a {@code CausalLM}, the pad id is negative, {@code keepCheckpoints < 1}, or resume has no run
-         *     folder
+         *     not a {@code CausalLM}, the pad id is negative, gradient checkpointing is asked of your own objective,
+         *     {@code keepCheckpoints < 1}, or resume has no run folder
          */
         public Trainer build() {
             if (keepCheckpoints < 1) {
@@ -515,11 +522,16 @@ public final class Trainer {
                     throw new IllegalArgumentException("padTokenId must be >= 0, got " + pad);
                 }
                 requireExamples(tokenized.size());
-                return new Source<TrainingExample>(tokenized.examples(), CausalLmObjective.padding(pad),
+                return new Source<TrainingExample>(tokenized.examples(),
+                        CausalLmObjective.padding(pad).withGradientCheckpointing(options.gradientCheckpointing()),
                         Map.of("tokens", RunFingerprint.examples(tokenized.examples())));
             }
             if (examples == null) {
                 throw new IllegalArgumentException("no training data: call data(...)");
+            }
+            if (options.gradientCheckpointing()) {
+                throw new IllegalArgumentException("the gradientCheckpointing option applies to data(TokenizedDataset);"
+                        + " with your own objective checkpoint inside it (CausalLmObjective.withGradientCheckpointing)");
             }
             requireExamples(examples.size());
             return source(examples, objective);

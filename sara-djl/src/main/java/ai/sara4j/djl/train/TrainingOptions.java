@@ -33,6 +33,7 @@ public final class TrainingOptions {
     private final long seed;
     private final long saveEvery;
     private final boolean lossScaling;
+    private final boolean gradientCheckpointing;
 
     private TrainingOptions(Builder b) {
         this.learningRate = b.learningRate;
@@ -46,6 +47,7 @@ public final class TrainingOptions {
         this.seed = b.seed;
         this.saveEvery = b.saveEvery;
         this.lossScaling = b.lossScaling;
+        this.gradientCheckpointing = b.gradientCheckpointing;
     }
 
     /**
@@ -75,6 +77,7 @@ public final class TrainingOptions {
         b.seed = seed;
         b.saveEvery = saveEvery;
         b.lossScaling = lossScaling;
+        b.gradientCheckpointing = gradientCheckpointing;
         return b;
     }
 
@@ -134,6 +137,14 @@ public final class TrainingOptions {
     }
 
     /**
+     * {@return whether the decoder layers' activations are recomputed in the backward pass instead of kept (gradient
+     * checkpointing, see {@link CausalLmObjective#withGradientCheckpointing})}
+     */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
+    /**
      * Optimizer updates of a run over data of {@code batchesPerEpoch} micro-batches per epoch.
      *
      * @param batchesPerEpoch micro-batches in one pass over the data
@@ -179,6 +190,7 @@ public final class TrainingOptions {
         out.put("maxGradNorm", Double.toString(maxGradNorm));
         out.put("seed", Long.toString(seed));
         out.put("lossScaling", Boolean.toString(lossScaling));
+        out.put("gradientCheckpointing", Boolean.toString(gradientCheckpointing));
         return out;
     }
 
@@ -238,6 +250,7 @@ public final class TrainingOptions {
         private long seed = 42;
         private long saveEvery = 0;
         private boolean lossScaling = false;
+        private boolean gradientCheckpointing = false;
 
         private Builder() {}
 
@@ -360,6 +373,20 @@ public final class TrainingOptions {
          */
         public Builder lossScaling(boolean value) {
             this.lossScaling = value;
+            return this;
+        }
+
+        /**
+         * Sets whether the decoder layers' activations are recomputed during the backward pass (gradient, or
+         * activation, checkpointing): memory for one layer's activations plus every layer's input instead of every
+         * layer's activations, for about a third more compute; the gradients are those of the plain pass. Applies to
+         * the causal-LM objective ({@code Trainer.Builder.data(TokenizedDataset)}).
+         *
+         * @param value whether to checkpoint (default off)
+         * @return this builder
+         */
+        public Builder gradientCheckpointing(boolean value) {
+            this.gradientCheckpointing = value;
             return this;
         }
 

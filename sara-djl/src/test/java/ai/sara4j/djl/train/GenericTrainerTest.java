@@ -144,4 +144,18 @@ class GenericTrainerTest {
         }
         return out;
     }
+
+    /** The option checkpoints the causal-LM objective's layers; a caller's own objective is refused, not ignored. */
+    @Test
+    void gradientCheckpointingIsRefusedForYourOwnObjective() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            AdaptedModel adapted = TinyClassifier.adapt(TinyClassifier.network(manager, 1), 0.1);
+            Trainer.Builder builder = Trainer.builder(adapted).data(TinyClassifier.records(manager, 24, 2),
+                    LossObjective.of(Loss.softmaxCrossEntropyLoss()));
+            builder.options(options().gradientCheckpointing(true).build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
+            assertTrue(e.getMessage().contains("CausalLmObjective.withGradientCheckpointing"), e.getMessage());
+            builder.options(options().build()).build(); // accepted without it
+        }
+    }
 }

@@ -83,7 +83,8 @@ class TrainerTest {
         return out;
     }
 
-    private static float[] tensors(Path adapterFolder) throws IOException {
+    /** Every tensor of a saved adapter, in file order, as one float32 array. */
+    static float[] tensors(Path adapterFolder) throws IOException {
         List<Float> values = new ArrayList<>();
         try (SafetensorsFile file = SafetensorsFile.open(adapterFolder.resolve(Adapters.WEIGHTS_FILE))) {
             for (String name : file.tensors().keySet()) {
