@@ -31,7 +31,7 @@ final class BenchCheckpointCommand implements Callable<Integer> {
     String dtype;
 
     @Option(names = "--shard-mib", defaultValue = "1024",
-            description = "Largest shard in MiB, counted in float32; bounds the writer's memory (default ${DEFAULT-VALUE}).")
+            description = "Largest shard in MiB; bounds the writer's memory (default ${DEFAULT-VALUE}).")
     long shardMib;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the values (default ${DEFAULT-VALUE}).")

@@ -76,8 +76,8 @@ public final class RandomCheckpoint {
     }
 
     /**
-     * The size above which a shard is closed and the next begun (a tensor larger than this gets a shard of its own).
-     * This bounds the writer's memory.
+     * The size, in the shard's dtype, above which a shard is closed and the next begun (a tensor larger than this
+     * gets a shard of its own). This bounds the writer's memory.
      *
      * @param bytes at least 1
      * @return this writer
@@ -120,7 +120,8 @@ public final class RandomCheckpoint {
             if (config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight")) {
                 continue;
             }
-            long bytes = model.declaredShape(e.getValue()).size() * DType.F32.byteSize();
+            DType dtype = shardDTypes.get(shards.size() % shardDTypes.size());
+            long bytes = model.declaredShape(e.getValue()).size() * dtype.byteSize();
             if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();

@@ -32,7 +32,7 @@ class ShardedLoadTest {
             Activation.SILU, Rope.plain(10000, 8, false), 64, false, false, false, false, 1, List.of(2L));
 
     private static Path write(Path dir, List<DType> dtypes) throws Exception {
-        int shards = RandomCheckpoint.of(CONFIG).shardDTypes(dtypes).maxShardBytes(8 << 10).seed(7).write(dir);
+        int shards = RandomCheckpoint.of(CONFIG).shardDTypes(dtypes).maxShardBytes(4 << 10).seed(7).write(dir);
         assertTrue(shards >= 6, "too few shards to mix dtypes: " + shards);
         assertTrue(Files.exists(dir.resolve(Checkpoint.INDEX_FILE)));
         return dir;
