@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Benchmarks (JSON output): engine SVD, training step.",
-        subcommands = {BenchSvdCommand.class, BenchTrainCommand.class})
+        description = "Benchmarks (JSON output): engine SVD, training step; random checkpoints to load.",
+        subcommands = {BenchSvdCommand.class, BenchTrainCommand.class, BenchCheckpointCommand.class})
 final class BenchCommand {}

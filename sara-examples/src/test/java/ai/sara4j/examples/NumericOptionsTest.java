@@ -33,6 +33,12 @@ class NumericOptionsTest {
         assertRefused("--limit must be >= 0, got -3", "eval", "--model", model, "--data", "x.json", "--task",
                 "math", "--limit", "-3", "--out", out);
         assertRefused("--k must be in [1, --size 8], got 9", "bench", "svd", "--size", "8", "--k", "9");
+        String ckpt = tmp.resolve("ckpt").toString();
+        assertRefused("--shard-mib must be >= 1, got 0", "bench", "checkpoint", "--out", ckpt, "--shard-mib", "0");
+        assertRefused("--dtype must be bf16, fp16 or fp32, got 'fp8'", "bench", "checkpoint", "--out", ckpt,
+                "--dtype", "fp8");
+        assertRefused("random checkpoints are written for the llama family", "bench", "checkpoint", "--out", ckpt,
+                "--shape", "gpt2");
         assertRefused("need --steps >= 1", "bench", "train", "--model", model, "--method", "lora",
                 "--steps", "0");
         assertRefused("--threshold must be in (0, 1], got NaN", "plan", "--model", model, "--threshold", "NaN");

@@ -145,6 +145,11 @@ public final class Checkpoint implements TensorSource {
         return shardOf(name).buffer(name);
     }
 
+    @Override
+    public ByteBuffer read(String name, ByteBuffer scratch) throws SafetensorsException {
+        return shardOf(name).read(name, scratch);
+    }
+
     private SafetensorsFile shardOf(String name) throws SafetensorsException {
         SafetensorsFile f = byName.get(name);
         if (f == null) {

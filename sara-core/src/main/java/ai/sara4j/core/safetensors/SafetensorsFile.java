@@ -277,6 +277,25 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
+    /**
+     * Reads the tensor's bytes with positional reads into {@code scratch} (no memory map, so none of the file's pages
+     * count towards the process's memory).
+     */
+    @Override
+    public ByteBuffer read(String name, ByteBuffer scratch) throws SafetensorsException {
+        TensorInfo info = info(name);
+        if (scratch.capacity() < info.byteLength()) {
+            return buffer(name);
+        }
+        ByteBuffer dst = scratch.duplicate().clear().limit((int) info.byteLength()).slice();
+        try {
+            readFully(channel, dst, dataStart + info.begin());
+        } catch (IOException e) {
+            throw new SafetensorsException(path + ": tensor '" + name + "': cannot read: " + e.getMessage(), e);
+        }
+        return dst.order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     @Override
     public void close() throws IOException {
         channel.close();

@@ -38,6 +38,20 @@ public interface TensorSource extends Closeable {
     ByteBuffer buffer(String name) throws SafetensorsException;
 
     /**
+     * The raw little-endian bytes of {@code name}, read into {@code scratch} when it is large enough (a view at its
+     * start, the tensor's size), otherwise {@link #buffer}. Files override this to read without a memory map, so a
+     * model load touches no more of the checkpoint's pages than one tensor's worth; this default returns the map.
+     *
+     * @param name the tensor
+     * @param scratch a direct buffer the caller reuses across tensors
+     * @return its data, in its stored {@link DType}, positioned at 0, little-endian
+     * @throws SafetensorsException when there is no such tensor or it cannot be read
+     */
+    default ByteBuffer read(String name, ByteBuffer scratch) throws SafetensorsException {
+        return buffer(name);
+    }
+
+    /**
      * Whether a tensor of that name exists.
      *
      * @param name the tensor
@@ -77,6 +91,24 @@ public interface TensorSource extends Closeable {
      * @throws SafetensorsException for a missing or non-floating tensor, or a non-finite value
      */
     default ByteBuffer floatBuffer(String name, DType target) throws SafetensorsException {
+        return floatBuffer(name, target, null);
+    }
+
+    /**
+     * As {@link #floatBuffer(String, DType)}, but working in {@code scratch} when it holds both the stored and the
+     * converted tensor: the stored bytes are {@link #read} into it and converted in place (widening from the last
+     * element down, narrowing from the first up, so no value is overwritten before it is read). A caller converting
+     * many tensors one after another (a model load) then holds one buffer, the size of the largest tensor, and no
+     * memory map; the result is a view of {@code scratch}, valid until the next call that reuses it.
+     *
+     * @param name the tensor
+     * @param target F64, F32 or F16
+     * @param scratch a direct buffer reused across calls, or null to use the memory map and a new buffer
+     * @return the values in {@code target}'s layout, little-endian, positioned at 0: a view of {@code scratch}, or,
+     *     when it is null or too small, the memory map (no conversion) or a new direct buffer
+     * @throws SafetensorsException for a missing or non-floating tensor, or a non-finite value
+     */
+    default ByteBuffer floatBuffer(String name, DType target, ByteBuffer scratch) throws SafetensorsException {
         TensorInfo info = info(name);
         if (!info.dtype().isFloating()) {
             throw new SafetensorsException(fileOf(name) + ": tensor '" + name + "' is " + info.dtype()
@@ -85,21 +117,27 @@ public interface TensorSource extends Closeable {
         if (target != DType.F64 && target != DType.F32 && target != DType.F16) {
             throw new IllegalArgumentException("cannot convert to " + target);
         }
-        ByteBuffer src = buffer(name);
         String what = fileOf(name) + ": tensor '" + name + "'";
-        if (info.dtype() == target) {
-            FiniteValues.requireFinite(target, src, what);
-            return src;
-        }
         long n = info.numel();
         if (n * target.byteSize() > Integer.MAX_VALUE) {
             throw new SafetensorsException(what + " converted to " + target + " would exceed 2 GiB (" + n
                     + " elements)");
         }
-        ByteBuffer dst = ByteBuffer.allocateDirect((int) (n * target.byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        int firstBad = -1;
-        for (int i = 0; i < n; i++) {
+        int bytes = (int) (n * target.byteSize());
+        boolean inPlace = scratch != null && scratch.capacity() >= Math.max(bytes, info.byteLength());
+        ByteBuffer src = inPlace ? read(name, scratch) : buffer(name);
+        if (info.dtype() == target) {
+            FiniteValues.requireFinite(target, src, what);
+            return src;
+        }
+        ByteBuffer dst = inPlace
+                ? scratch.duplicate().clear().limit(bytes).slice().order(ByteOrder.LITTLE_ENDIAN)
+                : ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        boolean widening = target.byteSize() > info.dtype().byteSize();
+        long firstBad = -1;
+        double badValue = 0;
+        for (long k = 0; k < n; k++) {
+            int i = (int) (widening ? n - 1 - k : k);
             double v = switch (info.dtype()) {
                 case F64 -> src.getDouble(i * 8);
                 case F32 -> src.getFloat(i * 4);
@@ -122,15 +160,16 @@ public interface TensorSource extends Closeable {
                     yield (half & 0x7c00) != 0x7c00;
                 }
             };
-            if (!finite && firstBad < 0) {
+            if (!finite && (firstBad < 0 || i < firstBad)) {
                 firstBad = i;
+                badValue = v;
             }
         }
         if (firstBad >= 0) {
-            double v = FiniteValues.value(info.dtype(), src, firstBad);
-            throw new SafetensorsException(Double.isFinite(v)
-                    ? what + ": value " + v + " at element " + firstBad + " of " + n + " does not fit in " + target
-                    : FiniteValues.message(what, v, firstBad, n));
+            throw new SafetensorsException(Double.isFinite(badValue)
+                    ? what + ": value " + badValue + " at element " + firstBad + " of " + n + " does not fit in "
+                            + target
+                    : FiniteValues.message(what, badValue, firstBad, n));
         }
         return dst;
     }

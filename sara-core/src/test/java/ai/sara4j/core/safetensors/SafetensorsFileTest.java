@@ -108,6 +108,53 @@ class SafetensorsFileTest {
         }
     }
 
+    /**
+     * With a large enough scratch buffer, a tensor is read into it (no map) and converted in place, widening and
+     * narrowing, with the same bytes as a conversion from the map; a too small scratch is left alone; a value that
+     * does not fit is reported with its element, as from the map.
+     */
+    @Test
+    void conversionReusesScratch() throws Exception {
+        Path file = dir.resolve("s.safetensors");
+        short[] bits = {HalfFloats.floatToBf16(1.5f), HalfFloats.floatToBf16(-3f), HalfFloats.floatToBf16(0.1f)};
+        ByteBuffer raw = ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN);
+        for (short b : bits) {
+            raw.putShort(b);
+        }
+        new SafetensorsWriter().add("w", DType.BF16, new long[] {3}, raw.flip())
+                .addFloats("f", new long[] {2}, new float[] {1, 2})
+                .addFloats("big", new long[] {3}, new float[] {1, 1e5f, 3}).write(file);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            ByteBuffer scratch = ByteBuffer.allocateDirect(64);
+            scratch.put(0, (byte) 7);
+            ByteBuffer view = f.floatBuffer("w", DType.F32, scratch);
+            assertEquals(12, view.remaining());
+            assertEquals(ByteOrder.LITTLE_ENDIAN, view.order());
+            assertArrayEquals(bytes(f.floatBuffer("w", DType.F32)), bytes(view));
+            for (int i = 0; i < bits.length; i++) {
+                // bf16 widens to float32 as its bits in the top half, by hand
+                assertEquals((bits[i] & 0xffff) << 16, scratch.order(ByteOrder.LITTLE_ENDIAN).getInt(4 * i));
+            }
+            ByteBuffer small = ByteBuffer.allocateDirect(8);
+            ByteBuffer fresh = f.floatBuffer("w", DType.F32, small);
+            assertEquals(12, fresh.capacity());
+            assertEquals(0, small.getLong(0), "a too small scratch is not written");
+            ByteBuffer same = f.floatBuffer("f", DType.F32, scratch);
+            assertArrayEquals(bytes(f.buffer("f")), bytes(same));
+            scratch.putFloat(0, 9f);
+            assertEquals(9f, same.getFloat(0), "read into the scratch, not mapped");
+            ByteBuffer narrowed = f.floatBuffer("f", DType.F16, scratch);
+            assertEquals(4, narrowed.remaining());
+            assertEquals(HalfFloats.floatToHalf(1f), narrowed.getShort(0));
+            assertEquals(HalfFloats.floatToHalf(2f), narrowed.getShort(2));
+            assertEquals(assertThrows(SafetensorsException.class, () -> f.floatBuffer("big", DType.F16)).getMessage(),
+                    assertThrows(SafetensorsException.class, () -> f.floatBuffer("big", DType.F16, scratch))
+                            .getMessage());
+            assertTrue(assertThrows(SafetensorsException.class, () -> f.floatBuffer("big", DType.F16, scratch))
+                    .getMessage().endsWith("'big': value 100000.0 at element 1 of 3 does not fit in F16"));
+        }
+    }
+
     @Test
     void writerRoundTripsEveryDtypeWithAlignedHeader() throws Exception {
         JsonNode expected = expected();

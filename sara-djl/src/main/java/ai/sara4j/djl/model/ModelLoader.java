@@ -58,9 +58,10 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads a checkpoint folder. Weights are converted to {@code dtype} (float32 or float16; BF16 checkpoints are
-     * widened in Java) one tensor at a time from the memory-mapped file, so no second copy of the model is held on
-     * the Java heap. Every problem (missing folder or file, bad JSON or header, missing tensor, shape disagreeing
+     * Loads a checkpoint folder. Weights are read one tensor at a time (from each shard of a sharded checkpoint)
+     * into one reused buffer the size of the largest tensor, converted there to {@code dtype} (float32 or float16;
+     * BF16 checkpoints are widened in Java), and copied natively onto the device before the next; no second copy of
+     * the model is held, on the Java heap or off it, and no memory map. Every problem (missing folder or file, bad JSON or header, missing tensor, shape disagreeing
      * with config.json) is a {@link ModelException} naming the file.
      *
      * @param folder the model folder ({@code config.json} plus safetensors weights)
@@ -101,6 +102,7 @@ public final class ModelLoader {
         if (dtype != DataType.FLOAT16 && dtype != DataType.FLOAT32) {
             throw new IllegalArgumentException("working dtype must be float32 or float16, got " + dtype);
         }
+        ByteBuffer scratch = loadBuffer(checkpoint, target);
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, Parameter> params = model.namedParameters();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -119,7 +121,7 @@ public final class ModelLoader {
                         + Arrays.toString(info.shape()) + " but config.json implies "
                         + Arrays.toString(stored.getShape()));
             }
-            NDArray array = nativeCopy(manager, checkpoint.floatBuffer(name, target), stored, dtype);
+            NDArray array = nativeCopy(manager, checkpoint.floatBuffer(name, target, scratch), stored, dtype);
             if (transposed) {
                 NDArray stored2d = array;
                 array = stored2d.transpose().flatten().reshape(shape); // contiguous (out, in)
@@ -143,9 +145,28 @@ public final class ModelLoader {
     }
 
     /**
+     * One direct buffer for every tensor of a load, the size of the largest floating tensor as stored or converted
+     * to {@code target}: each tensor is read into it (no memory map), converted in place, and copied natively onto
+     * the device before the next, so the load's host memory is the model plus this one buffer, however many tensors
+     * and shards the checkpoint holds (fresh buffers per tensor would wait for the garbage collector, up to -Xmx of
+     * them, and mapped pages would count towards the process until their maps were collected).
+     */
+    private static ByteBuffer loadBuffer(TensorSource checkpoint, DType target) {
+        long largest = 0;
+        for (TensorInfo t : checkpoint.tensors().values()) {
+            if (t.dtype().isFloating()) {
+                largest = Math.max(largest, Math.max(t.byteLength(), t.numel() * target.byteSize()));
+            }
+        }
+        // a tensor too large for one buffer is refused by floatBuffer, naming it
+        return ByteBuffer.allocateDirect((int) Math.min(largest, Integer.MAX_VALUE));
+    }
+
+    /**
      * An array owning a native copy of {@code data}. DJL's PyTorch engine wraps a direct buffer without copying, and
-     * here the buffer is a read-only memory map of the checkpoint (or a conversion buffer): writing into such a
-     * weight (merging an adapter in place) would crash the JVM. The copy is made natively, one tensor at a time.
+     * here the buffer is the load's reused buffer (or, when a tensor did not fit it, a read-only memory map of the
+     * checkpoint): a weight left on it would be overwritten by the next tensor, or crash the JVM when written in place
+     * (merging an adapter). The copy is made natively, one tensor at a time.
      */
     private static NDArray nativeCopy(NDManager manager, ByteBuffer data, Shape shape, DataType dtype) {
         try (NDArray view = manager.create(data, shape, dtype)) {
