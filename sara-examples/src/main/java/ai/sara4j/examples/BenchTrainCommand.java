@@ -77,6 +77,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Write libtorch's profile of the timed steps (chrome-trace JSON) to this file.")
     Path profile;
 
+    @Option(names = "--save-adapter", description = "Save the trained adapter to this folder and time it (save_s).")
+    Path saveAdapter;
+
     @Option(names = "--json", description = "Print JSON (the default output is JSON too, indented).")
     boolean json;
 
@@ -102,9 +105,17 @@ final class BenchTrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException((e.option().equals("batchSize") ? "--batch-size " : e.option() + " ")
                     + e.problem(), e);
         }
+        OutputFolder adapterOutput = OutputFolder.of("adapter", "./sara bench train").withOption("--save-adapter")
+                .withInput("--model", source.model);
+        if (saveAdapter != null) {
+            adapterOutput.check(saveAdapter);
+        }
         try (NDManager manager = NDManager.newBaseManager(dev)) {
+            long loadStart = System.nanoTime();
             CausalLM model = source.model != null ? ModelLoader.load(source.model, manager, type)
                     : ModelLoader.random(ModelPresets.get(source.shape), manager, type, seed);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long rssAfterLoad = procStatus("VmRSS");
             long initStart = System.nanoTime();
             AdapterConfig config = adapterChoice.config(source.model, dev, seed);
             AdaptedModel adapter = Adapters.inject(model, config);
@@ -125,6 +136,12 @@ final class BenchTrainCommand implements Callable<Integer> {
                     JniUtils.stopProfile(profile.toAbsolutePath().toString());
                 }
             }).build().train();
+            double saveSeconds = Double.NaN;
+            if (saveAdapter != null) {
+                long saveStart = System.nanoTime();
+                adapterOutput.write(saveAdapter, adapter::save);
+                saveSeconds = (System.nanoTime() - saveStart) / 1e9;
+            }
             long rssEnd = procStatus("VmRSS"); // before the peak, so peak >= end holds
             double median = median(stepMs);
             ObjectNode out = Json.MAPPER.createObjectNode();
@@ -138,6 +155,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             out.put("gradient_checkpointing", gradientCheckpointing);
             out.put("tokens_per_s", batchSize * seqLen / (median / 1000));
             out.put("step_ms", median);
+            out.put("load_s", loadSeconds);
             out.put("init_s", initSeconds);
             out.put("trainable", adapter.trainableCount());
             if (dev.isGpu()) {
@@ -148,6 +166,10 @@ final class BenchTrainCommand implements Callable<Integer> {
                 out.put("peak_memory_bytes", procStatus("VmHWM"));
                 out.put("peak_memory_kind", "process_rss_peak");
             }
+            if (saveAdapter != null) {
+                out.put("save_s", saveSeconds);
+            }
+            out.put("rss_after_load_bytes", rssAfterLoad);
             out.put("rss_after_warmup_bytes", rssAfterWarmup[0]);
             out.put("rss_end_bytes", rssEnd);
             System.out.println(Json.MAPPER.writeValueAsString(out));

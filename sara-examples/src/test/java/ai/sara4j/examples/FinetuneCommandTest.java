@@ -243,11 +243,17 @@ class FinetuneCommandTest {
     }
 
     @Test
-    void benchTrainReportsSpeedAndMemory() throws IOException {
+    void benchTrainReportsSpeedAndMemory(@TempDir Path tmp) throws IOException {
+        Path saved = tmp.resolve("adapter");
         CliRunner.Result r = CliRunner.run("bench", "train", "--model", SharedData.tinyStories().toString(),
-                "--method", "lora", "--r", "4", "--batch-size", "2", "--seq-len", "16", "--steps", "2", "--json");
+                "--method", "lora", "--r", "4", "--batch-size", "2", "--seq-len", "16", "--steps", "2",
+                "--save-adapter", saved.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode json = Json.MAPPER.readTree(r.out());
+        // the phases of a scale run: load, adapter set-up, steps, save, and the memory after loading
+        assertTrue(json.get("load_s").asDouble() > 0 && json.get("save_s").asDouble() > 0, r.out());
+        assertTrue(json.get("rss_after_load_bytes").asLong() > 0, r.out());
+        assertEquals("LORA", PeftConfig.read(saved).peftType());
         assertTrue(json.get("tokens_per_s").asDouble() > 0, r.out());
         assertTrue(json.get("step_ms").asDouble() > 0, r.out());
         assertEquals(2 * 4 * (128 + 128) + 2 * 4 * (128 + 64), json.get("trainable").asLong()); // q 128→128, v 128→64
