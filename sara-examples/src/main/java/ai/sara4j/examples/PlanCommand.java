@@ -11,10 +11,14 @@ import ai.sara4j.core.safetensors.Checkpoint;
 import ai.sara4j.djl.svd.EngineSingularValues;
 import ai.sara4j.djl.svd.EngineSvd;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,8 +39,10 @@ final class PlanCommand implements Callable<Integer> {
     RankChoice rank = new RankChoice();
 
     static final class RankChoice {
-        @Option(names = "--threshold", description = "SARA/Mo-SARA: share of the singular-value sum that k must reach, in (0, 1].")
-        Double threshold;
+        @Option(names = "--threshold", split = ",", paramLabel = "T[,T...]",
+                description = "SARA/Mo-SARA: share of the singular-value sum that k must reach, in (0, 1]; a"
+                        + " comma-separated list plans each threshold from one SVD.")
+        List<Double> thresholds;
 
         @Option(names = "--match-lora-r", description = "SARA/Mo-SARA: pick the threshold whose trainable count is closest to LoRA with this r on the same targets.")
         Integer matchLoraR;
@@ -51,11 +57,13 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     TargetOptions targets;
 
-    @Option(names = "--json", description = "Print the plan as JSON.")
+    @Option(names = "--json", description = "Print the plan as JSON (several thresholds: an array of plans, in the"
+            + " order given).")
     boolean json;
 
-    @Option(names = "--chart", description = "Draw k per layer, one line per target kind (.png or .svg; replaces an "
-            + "earlier file, never an input).")
+    @Option(names = "--chart", description = "Draw k per layer, one line per target kind (several thresholds: one"
+            + " panel per target kind, one line per threshold) (.png or .svg; replaces an earlier file, never an"
+            + " input).")
     Path chart;
 
     @Mixin
@@ -71,8 +79,8 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Method m = Method.parse(method);
-        if (rank.threshold != null) {
-            NumericOptions.share("--threshold", rank.threshold);
+        if (rank.thresholds != null) {
+            checkThresholds(rank.thresholds);
         }
         if (rank.matchLoraR != null) {
             NumericOptions.atLeast("--match-lora-r", rank.matchLoraR, 1);
@@ -88,14 +96,20 @@ final class PlanCommand implements Callable<Integer> {
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             RankPlanner planner = RankPlanner.of(checkpoint, targets.matcher(),
                     CheckpointLayouts.storedInByOut(model));
-            RankPlan plan = plan(m, planner, checkpoint);
+            List<RankPlan> plans = plans(m, planner);
             if (json) {
-                System.out.println(plan.toJson());
+                System.out.println(plans.size() == 1 ? plans.get(0).toJson()
+                        : plans.stream().map(RankPlan::toJson).collect(Collectors.joining(",", "[", "]")));
             } else {
-                System.out.println(plan.toTable());
+                System.out.println(plans.stream().map(RankPlan::toTable)
+                        .collect(Collectors.joining(System.lineSeparator())));
             }
             if (chart != null) {
-                drawChart(plan, chart);
+                if (plans.size() == 1) {
+                    drawChart(plans.get(0), chart);
+                } else {
+                    drawThresholdChart(plans, chart);
+                }
                 if (!json) {
                     System.out.println("chart: " + chart.toAbsolutePath());
                 }
@@ -104,27 +118,45 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private RankPlan plan(Method m, RankPlanner planner, Checkpoint checkpoint) throws Exception {
+    /**
+     * Refuses an empty list, an entry outside (0, 1] (NaN and infinities included) or an entry given twice,
+     * naming the entry.
+     */
+    static void checkThresholds(List<Double> thresholds) {
+        if (thresholds.isEmpty()) {
+            throw new IllegalArgumentException("--threshold needs at least one value");
+        }
+        Set<Double> seen = new HashSet<>();
+        for (double t : thresholds) {
+            NumericOptions.share("--threshold", t);
+            if (!seen.add(t)) {
+                throw new IllegalArgumentException("--threshold lists " + t + " twice");
+            }
+        }
+    }
+
+    /** One plan, or one per listed threshold with the singular values computed once for all of them. */
+    private List<RankPlan> plans(Method m, RankPlanner planner) throws Exception {
         if (!m.usesThreshold()) {
-            if (rank.threshold != null || rank.matchLoraR != null) {
+            if (rank.thresholds != null || rank.matchLoraR != null) {
                 throw new IllegalArgumentException("--threshold and --match-lora-r apply to sara and mosara; "
                         + m.cliName() + " takes --r");
             }
-            return planner.fixedRank(m, rank.r == null ? 8 : rank.r);
+            return List.of(planner.fixedRank(m, rank.r == null ? 8 : rank.r));
         }
         if (rank.r != null) {
             throw new IllegalArgumentException("--r applies to lora, sora and edora; " + m.cliName()
                     + " takes --threshold or --match-lora-r");
         }
-        if (rank.threshold == null && rank.matchLoraR == null) {
+        if (rank.thresholds == null && rank.matchLoraR == null) {
             throw new IllegalArgumentException(m.cliName() + " needs --threshold T or --match-lora-r R");
         }
         Map<String, Spectrum> spectra = planner.spectra(singularValues());
-        if (rank.threshold != null) {
-            return planner.byThreshold(m, rank.threshold, heads, spectra);
+        if (rank.thresholds != null) {
+            return rank.thresholds.stream().map(t -> planner.byThreshold(m, t, heads, spectra)).toList();
         }
         long budget = planner.fixedRank(Method.LORA, rank.matchLoraR).trainable();
-        return BudgetMatcher.match(planner, m, heads, spectra, budget).plan();
+        return List.of(BudgetMatcher.match(planner, m, heads, spectra, budget).plan());
     }
 
     private EngineSingularValues singularValues() {
@@ -146,5 +178,22 @@ final class PlanCommand implements Callable<Integer> {
         }
         String title = plan.method().cliName() + (plan.threshold() != null ? " threshold " + plan.threshold() : " r " + plan.r());
         Charts.lines(out, "Rank per layer (" + title + ")", "layer", "rank k", series);
+    }
+
+    /** k per layer for several thresholds: one panel per target kind, one line per threshold. */
+    static void drawThresholdChart(List<RankPlan> plans, Path out) throws java.io.IOException {
+        Map<String, Map<String, Charts.Series>> panels = new LinkedHashMap<>();
+        for (RankPlan plan : plans) {
+            for (Map.Entry<String, SortedMap<Integer, Integer>> kind : plan.ranksByKind().entrySet()) {
+                double[] x = kind.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+                double[] y = kind.getValue().values().stream().mapToDouble(Integer::doubleValue).toArray();
+                panels.computeIfAbsent(kind.getKey() + " (" + plan.method().cliName() + ")",
+                        k -> new LinkedHashMap<>()).put("threshold " + plan.threshold(), new Charts.Series(x, y));
+            }
+        }
+        if (panels.isEmpty()) {
+            throw new IllegalArgumentException("--chart: no target module has a layer index to plot");
+        }
+        Charts.grid(out, "layer", "rank k", panels);
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code ./sara plan} on the real tinystories-656k checkpoint against the committed float64 SVD reference. */
@@ -91,6 +92,66 @@ class PlanCommandTest {
         assertEquals(520, image.getHeight());
         assertTrue(Files.list(tmp).allMatch(p -> p.getFileName().toString().startsWith("ranks.")),
                 "no temporary files left");
+    }
+
+    /**
+     * Several thresholds print an array of the plans each threshold gives alone, in the order listed; k grows with
+     * the threshold for every module; the chart is a grid of PNG panels, one per target kind.
+     */
+    @Test
+    void thresholdListEqualsSinglePlansAndRanksGrow(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.tinyStories();
+        Path png = tmp.resolve("ranks.png");
+        String[] thresholds = {"0.1", "0.3", "0.5", "0.7", "0.9"};
+        CliRunner.Result r = CliRunner.run("plan", "--model", model.toString(), "--method", "sara", "--threshold",
+                String.join(",", thresholds), "--targets", ALL_TARGETS, "--json", "--chart", png.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode plans = json.readTree(r.out());
+        assertTrue(plans.isArray(), r.out());
+        assertEquals(thresholds.length, plans.size());
+        for (int i = 0; i < thresholds.length; i++) {
+            CliRunner.Result single = CliRunner.run("plan", "--model", model.toString(), "--method", "sara",
+                    "--threshold", thresholds[i], "--targets", ALL_TARGETS, "--json");
+            assertEquals(0, single.exitCode(), single.err());
+            assertEquals(json.readTree(single.out()), plans.get(i), "threshold " + thresholds[i]);
+        }
+        int modules = plans.get(0).get("modules").size();
+        assertEquals(14, modules);
+        for (int m = 0; m < modules; m++) {
+            for (int i = 1; i < thresholds.length; i++) {
+                JsonNode lower = plans.get(i - 1).get("modules").get(m);
+                JsonNode higher = plans.get(i).get("modules").get(m);
+                assertEquals(lower.get("name"), higher.get("name"));
+                assertTrue(lower.get("k").asInt() <= higher.get("k").asInt(),
+                        lower.get("name").asText() + " at " + thresholds[i]);
+            }
+        }
+        assertTrue(plans.get(0).get("trainable").asLong() < plans.get(thresholds.length - 1).get("trainable")
+                .asLong(), "the thresholds give different plans");
+
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(2 * 900, image.getWidth(), "two panels to a row");
+        assertEquals(4 * 520, image.getHeight(), "7 target kinds in 4 rows");
+
+        Path svg = tmp.resolve("ranks.svg");
+        CliRunner.Result table = CliRunner.run("plan", "--model", model.toString(), "--threshold", "0.1,0.5",
+                "--chart", svg.toString());
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("method sara, threshold 0.1") && table.out().contains(
+                "method sara, threshold 0.5"), table.out());
+        assertTrue(Files.readString(svg).contains("<svg"));
+    }
+
+    /** Each bad entry of a threshold list is refused before any SVD, by name. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"0.1,1.5|got 1.5", "0.1,NaN|got NaN", "0,0.5|got 0.0",
+            "0.3,Infinity|got Infinity", "0.3,0.3|lists 0.3 twice"})
+    void badThresholdEntryIsRefusedNamingIt(String list, String message) throws Exception {
+        CliRunner.Result r = CliRunner.run("plan", "--model", SharedData.tinyStories().toString(),
+                "--threshold", list);
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--threshold") && r.err().contains(message), r.err());
     }
 
     @Test
