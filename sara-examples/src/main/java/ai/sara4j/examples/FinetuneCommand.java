@@ -97,6 +97,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--save-every", defaultValue = "200", description = "Checkpoint every N updates, 0 for only at the end (default ${DEFAULT-VALUE}).")
     long saveEvery;
 
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "Label smoothing ε of the loss, in [0, 1): (1-ε)·cross-entropy + ε·mean over the vocabulary of -log p, as transformers' label_smoothing_factor (the SARA paper's E2E recipe uses 0.1; default ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
     @Option(names = "--gradient-checkpointing", description = "Recompute each decoder layer's activations in the backward pass instead of keeping them: less memory for long sequences and deep models, about a third more compute, the same gradients.")
     boolean gradientCheckpointing;
 
@@ -120,7 +123,7 @@ final class FinetuneCommand implements Callable<Integer> {
     private static final Map<String, String> FLAGS = Map.of("learningRate", "--lr", "epochs", "--epochs",
             "maxSteps", "--max-steps", "batchSize", "--batch-size", "gradientAccumulation", "--grad-accum",
             "warmupSteps", "--warmup", "weightDecay", "--weight-decay", "maxGradNorm", "--max-grad-norm",
-            "saveEvery", "--save-every");
+            "saveEvery", "--save-every", "labelSmoothing", "--label-smoothing");
 
     @Override
     public Integer call() throws Exception {
@@ -199,7 +202,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 .learningRate(lr != null ? lr : paperLearningRate(adapterChoice.method)).batchSize(batchSize)
                 .gradientAccumulation(gradAccum).warmupSteps(warmup).weightDecay(weightDecay)
                 .maxGradNorm(maxGradNorm).seed(seed).saveEvery(saveEvery).lossScaling(dev.isGpu())
-                .gradientCheckpointing(gradientCheckpointing);
+                .gradientCheckpointing(gradientCheckpointing).labelSmoothing(labelSmoothing);
         if (length.maxSteps != null) {
             b.maxSteps(length.maxSteps);
         } else if (length.epochs != null) {

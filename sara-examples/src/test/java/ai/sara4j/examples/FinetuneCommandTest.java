@@ -147,6 +147,9 @@ class FinetuneCommandTest {
             {"--max-grad-norm", "Infinity", "--max-grad-norm must be finite and >= 0, got Infinity"},
             {"--batch-size", "0", "--batch-size must be >= 1, got 0"},
             {"--warmup", "-1", "--warmup must be >= 0, got -1"},
+            {"--label-smoothing", "1", "--label-smoothing must be in [0, 1), got 1.0"},
+            {"--label-smoothing", "-0.1", "--label-smoothing must be in [0, 1), got -0.1"},
+            {"--label-smoothing", "NaN", "--label-smoothing must be in [0, 1), got NaN"},
             {"--keep-checkpoints", "0", "--keep-checkpoints must be >= 1, got 0"}};
         for (String[] c : cases) {
             CliRunner.Result r = CliRunner.run("finetune", "--model", tmp.resolve("no-model").toString(), "--data",

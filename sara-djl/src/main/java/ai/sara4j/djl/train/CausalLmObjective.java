@@ -1,5 +1,6 @@
 package ai.sara4j.djl.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -20,10 +21,12 @@ import java.util.List;
 public final class CausalLmObjective implements TrainingObjective<TrainingExample> {
     private final long padTokenId;
     private final boolean gradientCheckpointing;
+    private final double labelSmoothing;
 
-    private CausalLmObjective(long padTokenId, boolean gradientCheckpointing) {
+    private CausalLmObjective(long padTokenId, boolean gradientCheckpointing, double labelSmoothing) {
         this.padTokenId = padTokenId;
         this.gradientCheckpointing = gradientCheckpointing;
+        this.labelSmoothing = labelSmoothing;
     }
 
     /**
@@ -33,7 +36,7 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
      * @return the objective
      */
     public static CausalLmObjective padding(long padTokenId) {
-        return new CausalLmObjective(padTokenId, false);
+        return new CausalLmObjective(padTokenId, false, 0);
     }
 
     /**
@@ -46,7 +49,27 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
      * @return a copy with that setting
      */
     public CausalLmObjective withGradientCheckpointing(boolean value) {
-        return new CausalLmObjective(padTokenId, value);
+        return new CausalLmObjective(padTokenId, value, labelSmoothing);
+    }
+
+    /**
+     * This objective with label smoothing ε in the loss ({@link CausalLmLoss#sumAndBackward(NDArray, NDArray,
+     * double, double)}).
+     *
+     * @param value ε, in [0, 1); 0 for none
+     * @return a copy with that setting
+     * @throws IllegalArgumentException when {@code value} is outside [0, 1)
+     */
+    public CausalLmObjective withLabelSmoothing(double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("labelSmoothing must be in [0, 1), got " + value);
+        }
+        return new CausalLmObjective(padTokenId, gradientCheckpointing, value);
+    }
+
+    /** {@return the label smoothing ε of the loss, 0 for none} */
+    public double labelSmoothing() {
+        return labelSmoothing;
     }
 
     /** {@return whether the layers' activations are recomputed in the backward pass} */
@@ -73,7 +96,7 @@ public final class CausalLmObjective implements TrainingObjective<TrainingExampl
         }
         Batch batch = Batch.of(manager, examples, padTokenId);
         double loss = lm.forwardBackward(store, batch.inputIds(), batch.attentionMask(), gradientCheckpointing,
-                logits -> CausalLmLoss.sumAndBackward(logits, batch.labels(), lossFactor));
+                logits -> CausalLmLoss.sumAndBackward(logits, batch.labels(), labelSmoothing, lossFactor));
         return new MicroBatchLoss(loss, batch.tokens());
     }
 }

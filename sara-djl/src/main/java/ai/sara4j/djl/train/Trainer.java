@@ -495,8 +495,8 @@ public final class Trainer {
          *
          * @return the trainer
          * @throws IllegalArgumentException when no data was given, the data is empty, the tokenized data's model is
-         *     not a {@code CausalLM}, the pad id is negative, gradient checkpointing is asked of your own objective,
-         *     {@code keepCheckpoints < 1}, or resume has no run folder
+         *     not a {@code CausalLM}, the pad id is negative, gradient checkpointing or label smoothing is asked of
+         *     your own objective, {@code keepCheckpoints < 1}, or resume has no run folder
          */
         public Trainer build() {
             if (keepCheckpoints < 1) {
@@ -523,7 +523,8 @@ public final class Trainer {
                 }
                 requireExamples(tokenized.size());
                 return new Source<TrainingExample>(tokenized.examples(),
-                        CausalLmObjective.padding(pad).withGradientCheckpointing(options.gradientCheckpointing()),
+                        CausalLmObjective.padding(pad).withGradientCheckpointing(options.gradientCheckpointing())
+                                .withLabelSmoothing(options.labelSmoothing()),
                         Map.of("tokens", RunFingerprint.examples(tokenized.examples())));
             }
             if (examples == null) {
@@ -532,6 +533,10 @@ public final class Trainer {
             if (options.gradientCheckpointing()) {
                 throw new IllegalArgumentException("the gradientCheckpointing option applies to data(TokenizedDataset);"
                         + " with your own objective checkpoint inside it (CausalLmObjective.withGradientCheckpointing)");
+            }
+            if (options.labelSmoothing() != 0) {
+                throw new IllegalArgumentException("the labelSmoothing option applies to data(TokenizedDataset);"
+                        + " with your own objective smooth inside it (CausalLmObjective.withLabelSmoothing)");
             }
             requireExamples(examples.size());
             return source(examples, objective);

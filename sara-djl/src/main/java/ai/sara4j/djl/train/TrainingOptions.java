@@ -11,7 +11,8 @@ import java.util.Objects;
  * <p>The defaults are the SARA paper's recipe (its Tables 5–7), stated once here: AdamW with a linear schedule,
  * learning rate 3e-3 (the paper's SARA rate; 3e-4 for LoRA, 3e-2 for Mo-SARA), 100 warm-up updates, batch 16 with no
  * accumulation, 3 epochs, seed 42; weight decay 0 as LLM-Adapters' maths runs (the paper's E2E table uses 0.01);
- * global-norm clipping at 1.0 (transformers' Trainer default); no loss scaling (turn it on for an FP16 base on a
+ * global-norm clipping at 1.0 (transformers' Trainer default); no label smoothing (the E2E table uses 0.1); no loss
+ * scaling (turn it on for an FP16 base on a
  * GPU); a checkpoint only at the end of a run that has a run folder.
  *
  * <pre>{@code
@@ -34,6 +35,7 @@ public final class TrainingOptions {
     private final long saveEvery;
     private final boolean lossScaling;
     private final boolean gradientCheckpointing;
+    private final double labelSmoothing;
 
     private TrainingOptions(Builder b) {
         this.learningRate = b.learningRate;
@@ -48,6 +50,7 @@ public final class TrainingOptions {
         this.saveEvery = b.saveEvery;
         this.lossScaling = b.lossScaling;
         this.gradientCheckpointing = b.gradientCheckpointing;
+        this.labelSmoothing = b.labelSmoothing;
     }
 
     /**
@@ -78,6 +81,7 @@ public final class TrainingOptions {
         b.saveEvery = saveEvery;
         b.lossScaling = lossScaling;
         b.gradientCheckpointing = gradientCheckpointing;
+        b.labelSmoothing = labelSmoothing;
         return b;
     }
 
@@ -144,6 +148,11 @@ public final class TrainingOptions {
         return gradientCheckpointing;
     }
 
+    /** {@return the label smoothing ε of the causal-LM loss, 0 for none (see {@link CausalLmLoss})} */
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
     /**
      * Optimizer updates of a run over data of {@code batchesPerEpoch} micro-batches per epoch.
      *
@@ -191,6 +200,7 @@ public final class TrainingOptions {
         out.put("seed", Long.toString(seed));
         out.put("lossScaling", Boolean.toString(lossScaling));
         out.put("gradientCheckpointing", Boolean.toString(gradientCheckpointing));
+        out.put("labelSmoothing", Double.toString(labelSmoothing));
         return out;
     }
 
@@ -251,6 +261,7 @@ public final class TrainingOptions {
         private long saveEvery = 0;
         private boolean lossScaling = false;
         private boolean gradientCheckpointing = false;
+        private double labelSmoothing = 0.0;
 
         private Builder() {}
 
@@ -391,6 +402,20 @@ public final class TrainingOptions {
         }
 
         /**
+         * Sets the label smoothing ε of the causal-LM loss (transformers' {@code label_smoothing_factor}; the SARA
+         * paper's E2E recipe uses 0.1): each target token's loss becomes (1 − ε)·its cross-entropy + ε·the mean over
+         * the vocabulary of −log p (see {@link CausalLmLoss}). Applies to the causal-LM objective
+         * ({@code Trainer.Builder.data(TokenizedDataset)}).
+         *
+         * @param value ε, in [0, 1) (default 0: none)
+         * @return this builder
+         */
+        public Builder labelSmoothing(double value) {
+            this.labelSmoothing = value;
+            return this;
+        }
+
+        /**
          * Checks every option and makes the options.
          *
          * @return the options
@@ -420,6 +445,9 @@ public final class TrainingOptions {
             }
             if (!(Double.isFinite(maxGradNorm) && maxGradNorm >= 0)) {
                 throw new InvalidOptionException("maxGradNorm", "must be finite and >= 0, got " + maxGradNorm);
+            }
+            if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+                throw new InvalidOptionException("labelSmoothing", "must be in [0, 1), got " + labelSmoothing);
             }
             if (saveEvery < 0) {
                 throw new InvalidOptionException("saveEvery", "must be >= 0, got " + saveEvery);

@@ -158,4 +158,17 @@ class GenericTrainerTest {
             builder.options(options().build()).build(); // accepted without it
         }
     }
+
+    /** Label smoothing applies to the causal-LM loss; a caller's own objective is refused, not ignored. */
+    @Test
+    void labelSmoothingIsRefusedForYourOwnObjective() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            AdaptedModel adapted = TinyClassifier.adapt(TinyClassifier.network(manager, 1), 0.1);
+            Trainer.Builder builder = Trainer.builder(adapted).data(TinyClassifier.records(manager, 24, 2),
+                    LossObjective.of(Loss.softmaxCrossEntropyLoss()));
+            builder.options(options().labelSmoothing(0.1).build());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
+            assertTrue(e.getMessage().contains("CausalLmObjective.withLabelSmoothing"), e.getMessage());
+        }
+    }
 }

@@ -101,6 +101,24 @@ class TrainerTest {
         return out;
     }
 
+    /**
+     * The labelSmoothing option reaches the causal-LM loss: with the same data and dropout masks, the first update's
+     * loss is L0 + ε·(U − L0) (U the mean cross-entropy against the uniform distribution), linear in ε.
+     */
+    @Test
+    void labelSmoothingReachesTheLossLinearly(@TempDir Path tmp) throws IOException {
+        List<List<String>> data = e2eLines(6);
+        double[] first = new double[3];
+        double[] eps = {0, 0.1, 0.3};
+        for (int i = 0; i < eps.length; i++) {
+            int at = i;
+            train(tmp.resolve("run" + i), options(1).toBuilder().labelSmoothing(eps[i]).build(), false, data,
+                    m -> first[at] = m.loss());
+        }
+        assertTrue(first[1] > first[0] + 0.05, first[1] + " vs " + first[0]); // U is far above L0
+        assertEquals(3.0, (first[2] - first[0]) / (first[1] - first[0]), 1e-3);
+    }
+
     @Test
     void sameSeedGivesSameLossCurveAndResumeEqualsStraightRun(@TempDir Path tmp) throws IOException {
         List<List<String>> data = e2eLines(12);

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.djl.engine.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -217,6 +218,97 @@ class TrainingMathTest {
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], gradient[i], 1e-6, "gradient " + i);
             }
+        }
+    }
+
+    /**
+     * Label smoothing ε = 0.1 against float64 by hand: per counted position (1 − ε)·(lse − z[label]) + ε·(lse −
+     * mean z), i.e. torch's cross_entropy(label_smoothing=ε, reduction='sum').
+     */
+    @Test
+    void smoothedLossIsTheMixtureOfTheTargetAndTheUniformCrossEntropy() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.create(new float[] {1, 2, 0.5f, 0.1f, 0.2f, 3, 1, 1, 1, 2, 0, -1}, new Shape(1, 4, 3));
+            NDArray labels = m.create(new long[] {-100, -100, 2, 0}, new Shape(1, 4));
+            double eps = 0.1;
+            double lse1 = Math.log(Math.exp(0.1) + Math.exp(0.2) + Math.exp(3));
+            double position1 = (1 - eps) * (lse1 - 3) + eps * (lse1 - (0.1 + 0.2 + 3) / 3);
+            double position2 = Math.log(3); // equal logits: every class has −log p = log 3
+            double expected = position1 + position2;
+            assertEquals(1.2082 + eps * (3 - 1.1), expected, 1e-4); // the plain loss + ε·(z[label] − mean z)
+            assertEquals(expected, CausalLmLoss.sum(logits, labels, eps).getFloat(), 1e-5);
+            double smoothedLoss;
+            NDArray leaf = logits.duplicate();
+            leaf.setRequiresGradient(true);
+            try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+                smoothedLoss = CausalLmLoss.sumAndBackward(leaf, labels, eps, 1.0);
+            }
+            assertEquals(expected, smoothedLoss, 1e-5);
+            // closed form: softmax − ((1 − ε)·one-hot + ε/V) at the counted positions, zero elsewhere
+            double[] p1 = {Math.exp(0.1 - lse1), Math.exp(0.2 - lse1), Math.exp(3 - lse1)};
+            double[] want = new double[12];
+            for (int c = 0; c < 3; c++) {
+                want[3 + c] = p1[c] - eps / 3 - (c == 2 ? 1 - eps : 0);
+                want[6 + c] = 1 / 3.0 - eps / 3 - (c == 0 ? 1 - eps : 0);
+            }
+            float[] gradient = leaf.getGradient().toFloatArray();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], gradient[i], 1e-6, "gradient " + i);
+            }
+        }
+    }
+
+    /**
+     * The closed-form smoothed gradient equals autograd of the same formula ({@link CausalLmLoss#sum(NDArray,
+     * NDArray, double)}) on random logits with ignored positions inside and at the end of the rows; ε = 0 gives the
+     * plain loss and gradient bit for bit.
+     */
+    @Test
+    void smoothedClosedFormGradientMatchesAutogradWithIgnoredPositions() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(5);
+            NDArray values = m.randomNormal(new Shape(2, 5, 7)).mul(2);
+            NDArray labels = m.create(new long[] {-100, 3, -100, 6, 0, 1, 2, 2, -100, -100}, new Shape(2, 5));
+            double eps = 0.2;
+            double factor = 0.25;
+            NDArray viaAutograd = values.duplicate();
+            viaAutograd.setRequiresGradient(true);
+            double autogradLoss;
+            try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = CausalLmLoss.sum(viaAutograd, labels, eps);
+                autogradLoss = loss.getFloat();
+                recording.backward(loss.mul(Scalars.like(loss, factor)));
+            }
+            NDArray closedForm = values.duplicate();
+            closedForm.setRequiresGradient(true);
+            double closedLoss;
+            try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+                closedLoss = CausalLmLoss.sumAndBackward(closedForm, labels, eps, factor);
+            }
+            assertEquals(autogradLoss, closedLoss, 1e-5 * Math.abs(autogradLoss));
+            float[] expected = viaAutograd.getGradient().toFloatArray();
+            float[] actual = closedForm.getGradient().toFloatArray();
+            int zeros = 0;
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-6, "gradient " + i);
+                zeros += actual[i] == 0 ? 1 : 0;
+            }
+            // positions 1, 4 of the first example (next label −100, or the last position) and 2, 3, 4 of the second
+            assertEquals(5 * 7, zeros);
+
+            NDArray plain = values.duplicate();
+            plain.setRequiresGradient(true);
+            NDArray zeroSmoothed = values.duplicate();
+            zeroSmoothed.setRequiresGradient(true);
+            double plainLoss;
+            double zeroLoss;
+            try (GradientCollector recording = Engine.getInstance().newGradientCollector()) {
+                plainLoss = CausalLmLoss.sumAndBackward(plain, labels, factor);
+                zeroLoss = CausalLmLoss.sumAndBackward(zeroSmoothed, labels, 0, factor);
+            }
+            assertEquals(plainLoss, zeroLoss);
+            assertArrayEquals(plain.getGradient().toFloatArray(), zeroSmoothed.getGradient().toFloatArray());
+            assertTrue(Math.abs(plainLoss - closedLoss) > 1e-3, "smoothing changes the loss");
         }
     }
 

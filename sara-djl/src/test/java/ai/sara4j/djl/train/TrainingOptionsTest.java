@@ -25,6 +25,7 @@ class TrainingOptionsTest {
         assertEquals(42, o.seed());
         assertEquals(0, o.saveEvery());
         assertEquals(false, o.lossScaling());
+        assertEquals(0.0, o.labelSmoothing());
         assertEquals(3 * 7, o.totalSteps(7)); // 3 epochs of 7 micro-batches
     }
 
@@ -32,10 +33,13 @@ class TrainingOptionsTest {
     void toBuilderCopiesEveryOptionAndEpochsReplacesMaxSteps() {
         TrainingOptions o = TrainingOptions.builder().learningRate(1e-4).maxSteps(9).batchSize(3)
                 .gradientAccumulation(2).warmupSteps(4).weightDecay(0.01).maxGradNorm(0.5).seed(7).saveEvery(3)
-                .lossScaling(true).build();
+                .lossScaling(true).labelSmoothing(0.1).build();
         assertEquals(o, o.toBuilder().build());
         assertEquals(o.toString(), o.toBuilder().build().toString());
         assertNotEquals(o, o.toBuilder().seed(8).build());
+        assertEquals(0.1, o.toBuilder().build().labelSmoothing());
+        assertEquals("0.1", o.settings().get("labelSmoothing")); // part of the run fingerprint
+        assertNotEquals(o.settings(), o.toBuilder().labelSmoothing(0.2).build().settings());
         assertEquals(9, o.totalSteps(1000));
         TrainingOptions byEpochs = o.toBuilder().epochs(2).build();
         assertEquals(0, byEpochs.maxSteps());
@@ -58,6 +62,9 @@ class TrainingOptionsTest {
         refused("maxGradNorm", b -> b.maxGradNorm(-1));
         refused("maxGradNorm", b -> b.maxGradNorm(Double.POSITIVE_INFINITY));
         refused("saveEvery", b -> b.saveEvery(-1));
+        refused("labelSmoothing", b -> b.labelSmoothing(1));
+        refused("labelSmoothing", b -> b.labelSmoothing(-0.01));
+        refused("labelSmoothing", b -> b.labelSmoothing(Double.NaN));
     }
 
     private static void refused(String option, UnaryOperator<TrainingOptions.Builder> change) {
