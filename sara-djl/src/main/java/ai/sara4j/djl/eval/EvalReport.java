@@ -15,6 +15,7 @@ import java.util.Map;
  * @param dataset the dataset's name (its folder for LLM-Adapters' {@code NAME/test.json}, else the file name)
  * @param scorer how answers were extracted ("number", "letter", a choice family, or "text" for E2E)
  * @param metrics accuracy and counts (math, choice) or BLEU and ROUGE-L on 0–100 (E2E), in report order
+ *     (E2E also {@code cider}, CIDEr-D on its native 0–10 scale)
  * @param predictions per-example results (math, choice), else empty
  * @param hypotheses one generated text per distinct meaning representation in order of first appearance (E2E), else
  *     empty

@@ -8,6 +8,7 @@ import ai.sara4j.core.data.DatasetException;
 import ai.sara4j.core.data.PromptTemplate;
 import ai.sara4j.core.metrics.AnswerScorer;
 import ai.sara4j.core.metrics.Bleu;
+import ai.sara4j.core.metrics.Cider;
 import ai.sara4j.core.metrics.RougeL;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.model.GenerationOptions;
@@ -67,6 +68,7 @@ class EvaluatorTest {
                     List.of("Blue serves Chinese food ."), List.of("Cotto is by the river ."));
             assertEquals(Bleu.corpus(expected, refs).score(), text.metrics().get("bleu").doubleValue(), 1e-12);
             assertEquals(RougeL.corpus(expected, refs), text.metrics().get("rouge_l").doubleValue(), 1e-12);
+            assertEquals(Cider.corpus(expected, refs).score(), text.metrics().get("cider").doubleValue(), 1e-12);
 
             EvalReport answers = evaluator.run(math, EvalTask.MATH, 0, null);
             assertEquals("number", answers.scorer());
