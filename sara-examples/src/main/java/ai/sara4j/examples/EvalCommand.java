@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate a model, optionally with an adapter, and write the metrics and outputs as JSON.",
             "math/choice: LLM-Adapters JSON (accuracy, per-example predictions); "
-                    + "e2e: 'mr||text' lines (BLEU, ROUGE-L, NIST; no METEOR, it needs WordNet; "
+                    + "e2e: 'mr||text' lines (BLEU, ROUGE-L, NIST, CIDEr; no METEOR, it needs WordNet; "
                     + "one hypothesis per distinct MR)."})
 final class EvalCommand implements Callable<Integer> {
     @Mixin
@@ -70,10 +70,10 @@ final class EvalCommand implements Callable<Integer> {
 
     private static String summary(EvalReport report) {
         if (report.task() == EvalTask.E2E) {
-            return String.format(Locale.ROOT, "%s: BLEU %.2f, ROUGE-L %.2f, NIST %.4f on %d meaning representations",
-                    report.dataset(), report.metrics().get("bleu").doubleValue(),
+            return String.format(Locale.ROOT, "%s: BLEU %.2f, ROUGE-L %.2f, NIST %.4f, CIDEr %.4f on %d meaning"
+                    + " representations", report.dataset(), report.metrics().get("bleu").doubleValue(),
                     report.metrics().get("rouge_l").doubleValue(), report.metrics().get("nist").doubleValue(),
-                    report.hypotheses().size());
+                    report.metrics().get("cider").doubleValue(), report.hypotheses().size());
         }
         return String.format(Locale.ROOT, "%s: accuracy %.4f (%d/%d)", report.dataset(),
                 report.metrics().get("accuracy").doubleValue(), report.metrics().get("correct").intValue(),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.sara4j.core.data.E2eData;
 import ai.sara4j.core.metrics.AnswerScorer;
 import ai.sara4j.core.metrics.Bleu;
+import ai.sara4j.core.metrics.Cider;
 import ai.sara4j.core.metrics.Nist;
 import ai.sara4j.core.metrics.RougeL;
 import ai.sara4j.core.target.TargetMatcher;
@@ -100,6 +101,7 @@ class EvalCommandTest {
         assertEquals(Bleu.corpus(hypotheses, refs).score(), report.get("metrics").get("bleu").asDouble(), 1e-12);
         assertEquals(RougeL.corpus(hypotheses, refs), report.get("metrics").get("rouge_l").asDouble(), 1e-12);
         assertEquals(Nist.corpus(hypotheses, refs), report.get("metrics").get("nist").asDouble(), 1e-12);
+        assertEquals(Cider.corpus(hypotheses, refs).score(), report.get("metrics").get("cider").asDouble(), 1e-12);
     }
 
     /** A SARA adapter (random init, so it changes the outputs) saved, then evaluated through --adapter. */

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param task what was evaluated
  * @param dataset the dataset's name (its folder for LLM-Adapters' {@code NAME/test.json}, else the file name)
  * @param scorer how answers were extracted ("number", "letter", a choice family, or "text" for E2E)
- * @param metrics accuracy and counts (math, choice) or BLEU and ROUGE-L on 0–100 and NIST (E2E), in report order
+ * @param metrics accuracy and counts (math, choice) or BLEU and ROUGE-L on 0–100, NIST and CIDEr-D (its native 0–10
+ *     scale) (E2E), in report order
  * @param predictions per-example results (math, choice), else empty
  * @param hypotheses one generated text per distinct meaning representation in order of first appearance (E2E), else
  *     empty

@@ -7,6 +7,7 @@ import ai.sara4j.core.data.LlmAdaptersData;
 import ai.sara4j.core.data.PromptTemplate;
 import ai.sara4j.core.metrics.AnswerScorer;
 import ai.sara4j.core.metrics.Bleu;
+import ai.sara4j.core.metrics.Cider;
 import ai.sara4j.core.metrics.Nist;
 import ai.sara4j.core.metrics.RougeL;
 import ai.sara4j.djl.model.Completion;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Evaluates a model (with or without an adapter already loaded onto it) the way the SARA paper does: greedy decoding
  * of LLM-Adapters' evaluation prompt and their answer extraction for math and commonsense sets, greedy decoding of
- * each distinct E2E meaning representation with corpus BLEU (sacreBLEU), ROUGE-L and NIST (nltk's corpus_nist).
+ * each distinct E2E meaning representation with corpus BLEU (sacreBLEU), ROUGE-L, NIST (nltk's corpus_nist) and
+ * coco-caption's CIDEr-D ({@link ai.sara4j.core.metrics.Cider}).
  *
  * <p>LLM-Adapters decodes with 4-beam search; SARA4J decodes greedily (the issue's choice), so accuracies can differ
  * slightly from numbers produced with their script.
@@ -95,9 +97,11 @@ public final class Evaluator {
             metrics.put("bleu", Bleu.corpus(hypotheses, references).score());
             metrics.put("rouge_l", RougeL.corpus(hypotheses, references));
             metrics.put("nist", Nist.corpus(hypotheses, references));
+            metrics.put("cider", Cider.corpus(hypotheses, references).score());
             metrics.put("count", hypotheses.size());
-            LOG.info("{} on {} meaning representations: BLEU {}, ROUGE-L {}, NIST {}", dataset, hypotheses.size(),
-                    metrics.get("bleu"), metrics.get("rouge_l"), metrics.get("nist"));
+            LOG.info("{} on {} meaning representations: BLEU {}, ROUGE-L {}, NIST {}, CIDEr {}", dataset,
+                    hypotheses.size(), metrics.get("bleu"), metrics.get("rouge_l"), metrics.get("nist"),
+                    metrics.get("cider"));
             return new EvalReport(task, dataset, "text", metrics, List.of(), hypotheses);
         }
         List<AlpacaRecord> records = limit(LlmAdaptersData.read(data), limit);

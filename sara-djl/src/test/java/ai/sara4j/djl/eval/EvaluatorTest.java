@@ -8,6 +8,7 @@ import ai.sara4j.core.data.DatasetException;
 import ai.sara4j.core.data.PromptTemplate;
 import ai.sara4j.core.metrics.AnswerScorer;
 import ai.sara4j.core.metrics.Bleu;
+import ai.sara4j.core.metrics.Cider;
 import ai.sara4j.core.metrics.Nist;
 import ai.sara4j.core.metrics.RougeL;
 import ai.sara4j.core.testing.SharedData;
@@ -69,6 +70,7 @@ class EvaluatorTest {
             assertEquals(Bleu.corpus(expected, refs).score(), text.metrics().get("bleu").doubleValue(), 1e-12);
             assertEquals(RougeL.corpus(expected, refs), text.metrics().get("rouge_l").doubleValue(), 1e-12);
             assertEquals(Nist.corpus(expected, refs), text.metrics().get("nist").doubleValue(), 1e-12);
+            assertEquals(Cider.corpus(expected, refs).score(), text.metrics().get("cider").doubleValue(), 1e-12);
 
             EvalReport answers = evaluator.run(math, EvalTask.MATH, 0, null);
             assertEquals("number", answers.scorer());
