@@ -38,10 +38,7 @@ public final class Bleu {
      * @throws IllegalArgumentException when the two lists differ in length or a segment has no reference
      */
     public static Score corpus(List<String> hypotheses, List<List<String>> references) {
-        if (hypotheses.size() != references.size()) {
-            throw new IllegalArgumentException(hypotheses.size() + " hypotheses but references for "
-                    + references.size() + " segments");
-        }
+        NGrams.requireAligned(hypotheses, references);
         long[] correct = new long[MAX_ORDER];
         long[] total = new long[MAX_ORDER];
         long sysLen = 0;
@@ -56,12 +53,12 @@ public final class Bleu {
             for (int r = 0; r < refs.size(); r++) {
                 List<String> tokens = Tokenizer13a.tokenize(refs.get(r));
                 refLengths[r] = tokens.size();
-                ngramCounts(tokens).forEach((g, c) -> maxRefCounts.merge(g, c, Math::max));
+                NGrams.upTo(tokens, MAX_ORDER).forEach((g, c) -> maxRefCounts.merge(g, c, Math::max));
             }
             List<String> hyp = Tokenizer13a.tokenize(hypotheses.get(s));
             sysLen += hyp.size();
             refLen += closestLength(hyp.size(), refLengths);
-            for (Map.Entry<List<String>, Integer> e : ngramCounts(hyp).entrySet()) {
+            for (Map.Entry<List<String>, Integer> e : NGrams.upTo(hyp, MAX_ORDER).entrySet()) {
                 int n = e.getKey().size() - 1;
                 total[n] += e.getValue();
                 correct[n] += Math.min(e.getValue(), maxRefCounts.getOrDefault(e.getKey(), 0));
@@ -113,14 +110,4 @@ public final class Bleu {
         return best;
     }
 
-    /** Counts of every n-gram of order 1..4. */
-    private static Map<List<String>, Integer> ngramCounts(List<String> tokens) {
-        Map<List<String>, Integer> counts = new HashMap<>();
-        for (int n = 1; n <= MAX_ORDER; n++) {
-            for (int i = 0; i + n <= tokens.size(); i++) {
-                counts.merge(tokens.subList(i, i + n), 1, Integer::sum);
-            }
-        }
-        return counts;
-    }
 }

@@ -48,10 +48,7 @@ public final class Cider {
      * @throws IllegalArgumentException when the lists differ in length, are empty, or a segment has no reference
      */
     public static Score corpus(List<String> hypotheses, List<List<String>> references) {
-        if (hypotheses.size() != references.size()) {
-            throw new IllegalArgumentException(hypotheses.size() + " hypotheses but references for "
-                    + references.size() + " segments");
-        }
+        NGrams.requireAligned(hypotheses, references);
         if (hypotheses.isEmpty()) {
             throw new IllegalArgumentException("CIDEr of an empty corpus");
         }
@@ -84,14 +81,7 @@ public final class Cider {
 
     /** Counts of the n-grams of order 1..4 of the lowercased whitespace tokens. */
     private static Map<List<String>, Integer> ngramCounts(String text) {
-        List<String> words = PythonText.split(text.toLowerCase(Locale.ROOT));
-        Map<List<String>, Integer> counts = new HashMap<>();
-        for (int n = 1; n <= MAX_ORDER; n++) {
-            for (int i = 0; i + n <= words.size(); i++) {
-                counts.merge(List.copyOf(words.subList(i, i + n)), 1, Integer::sum);
-            }
-        }
-        return counts;
+        return NGrams.upTo(PythonText.split(text.toLowerCase(Locale.ROOT)), MAX_ORDER);
     }
 
     /** A text's TF-IDF weights per order, their norms, and its length as coco-caption counts it (bigrams). */

@@ -59,10 +59,7 @@ public final class Nist {
      *     references hold no token at all, or {@code maxOrder} &lt; 1
      */
     public static double corpus(List<String> hypotheses, List<List<String>> references, int maxOrder) {
-        if (hypotheses.size() != references.size()) {
-            throw new IllegalArgumentException(hypotheses.size() + " hypotheses but references for "
-                    + references.size() + " segments");
-        }
+        NGrams.requireAligned(hypotheses, references);
         if (maxOrder < 1) {
             throw new IllegalArgumentException("NIST maxOrder must be at least 1, got " + maxOrder);
         }
@@ -76,7 +73,7 @@ public final class Nist {
             }
             List<List<String>> segment = references.get(s).stream().map(Nist::tokens).toList();
             for (List<String> ref : segment) {
-                ngramCounts(ref, maxOrder).forEach((g, c) -> refCounts.merge(g, c, Integer::sum));
+                NGrams.upTo(ref, maxOrder).forEach((g, c) -> refCounts.merge(g, c, Integer::sum));
                 refWords += ref.size();
             }
             refs.add(segment);
@@ -150,15 +147,6 @@ public final class Nist {
         Map<List<String>, Integer> counts = new LinkedHashMap<>();
         for (int i = 0; i + n <= tokens.size(); i++) {
             counts.merge(tokens.subList(i, i + n), 1, Integer::sum);
-        }
-        return counts;
-    }
-
-    /** Counts of every n-gram of order 1..maxOrder. */
-    private static Map<List<String>, Integer> ngramCounts(List<String> tokens, int maxOrder) {
-        Map<List<String>, Integer> counts = new HashMap<>();
-        for (int n = 1; n <= maxOrder; n++) {
-            ngrams(tokens, n).forEach((g, c) -> counts.merge(g, c, Integer::sum));
         }
         return counts;
     }

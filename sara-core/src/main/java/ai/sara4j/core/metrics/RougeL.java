@@ -26,10 +26,7 @@ public final class RougeL {
      * @throws IllegalArgumentException when the lists differ in length, are empty, or a segment has no reference
      */
     public static double corpus(List<String> hypotheses, List<List<String>> references) {
-        if (hypotheses.size() != references.size()) {
-            throw new IllegalArgumentException(hypotheses.size() + " hypotheses but references for "
-                    + references.size() + " segments");
-        }
+        NGrams.requireAligned(hypotheses, references);
         if (hypotheses.isEmpty()) {
             throw new IllegalArgumentException("ROUGE-L of an empty corpus");
         }
