@@ -28,7 +28,7 @@ public final class RankPlanner {
     /** How many existing module names an error lists when nothing matched. */
     private static final int EXAMPLES = 8;
     /** Last name segments of 2-D weights that are not linear layers, or are the output layer. */
-    private static final Set<String> NOT_LINEAR = Set.of("embed_tokens", "wte", "wpe", TargetMatcher.OUTPUT_LAYER);
+    private static final Set<String> EMBEDDINGS = Set.of("embed_tokens", "wte", "wpe", "embed_in");
 
     private final TensorSource model;
     private final List<TargetModule> targets;
@@ -95,11 +95,12 @@ public final class RankPlanner {
 
     /**
      * The modules PEFT's {@code all-linear} stands for, told from a checkpoint's 2-D weights by name: all but the
-     * token and position embeddings ({@code embed_tokens}, {@code wte}, {@code wpe}) and the output layer
-     * ({@code lm_head}) of the LLaMA, GPT-J and GPT-2 checkpoints SARA4J loads.
+     * token and position embeddings ({@code embed_tokens}, {@code wte}, {@code wpe}, {@code embed_in}) and the
+     * output layer ({@link TargetMatcher#OUTPUT_LAYERS}) of the checkpoints SARA4J loads.
      */
     static List<String> linearModules(Collection<String> matrices) {
-        return matrices.stream().filter(m -> !NOT_LINEAR.contains(lastSegment(m))).toList();
+        return matrices.stream().filter(m -> !EMBEDDINGS.contains(lastSegment(m))
+                && !TargetMatcher.OUTPUT_LAYERS.contains(m)).toList();
     }
 
     /** {@code q_proj} of {@code model.layers.0.self_attn.q_proj}. */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -51,8 +52,11 @@ public final class TargetMatcher {
     public static final String REGEX_PREFIX = "re:";
     /** PEFT's {@code target_modules} shorthand for every linear module but the output layer (case-insensitive). */
     public static final String ALL_LINEAR = "all-linear";
-    /** The output layer of the causal LMs SARA4J loads, which {@value #ALL_LINEAR} leaves out as PEFT does. */
-    public static final String OUTPUT_LAYER = "lm_head";
+    /**
+     * The output layers of the causal LMs SARA4J loads ({@code lm_head}, GPT-NeoX's {@code embed_out}), which
+     * {@value #ALL_LINEAR} leaves out as PEFT does.
+     */
+    public static final Set<String> OUTPUT_LAYERS = Set.of("lm_head", "embed_out");
 
     private static final Logger LOG = LoggerFactory.getLogger(TargetMatcher.class);
     /** PEFT's layer index when no layers_pattern is given: the number after the first "<segment>." of the name. */

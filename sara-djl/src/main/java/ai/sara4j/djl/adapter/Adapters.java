@@ -114,11 +114,11 @@ public final class Adapters {
 
     /**
      * The names of the model's Linear modules (adapted or not) but its output layer
-     * ({@value TargetMatcher#OUTPUT_LAYER}): what PEFT's {@code all-linear} stands for.
+     * ({@link TargetMatcher#OUTPUT_LAYERS}): what PEFT's {@code all-linear} stands for.
      */
     static List<String> linearModules(Map<String, Block> modules) {
         return modules.entrySet().stream()
                 .filter(e -> e.getValue() instanceof Linear || e.getValue() instanceof AdaptedLinear)
-                .map(Map.Entry::getKey).filter(name -> !name.equals(TargetMatcher.OUTPUT_LAYER)).toList();
+                .map(Map.Entry::getKey).filter(name -> !TargetMatcher.OUTPUT_LAYERS.contains(name)).toList();
     }
 }

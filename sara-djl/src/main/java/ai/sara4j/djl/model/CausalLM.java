@@ -16,6 +16,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.sara4j.djl.engine.DifferentiableCast;
+import ai.sara4j.djl.engine.Scalars;
 import ai.sara4j.djl.nn.Modules;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +28,7 @@ import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A decoder-only language model (LLaMA, GPT-J or GPT-2) as a DJL block whose module tree mirrors the Hugging Face
+ * A decoder-only language model (any {@link ModelFamily}) as a DJL block whose module tree mirrors the Hugging Face
  * one: {@code model.layers.3.self_attn.q_proj}, {@code transformer.h.0.attn.c_attn}, {@code lm_head}, … (see
  * {@link Modules#named}). Every projection is an {@link ai.djl.nn.core.Linear} with weight (out, in) that the
  * layers look up at forward time, so {@link Modules#replace} of a projection by an adapter takes effect.
@@ -36,7 +37,7 @@ import java.util.function.ToDoubleFunction;
  * maps token ids (B, T) and an attention mask to float32 logits (B, T, vocab).
  */
 public final class CausalLM extends AbstractBlock {
-    /** Names of the family's top-level modules. */
+    /** Names of the family's top-level modules; the output layer is {@code lm_head} in every family. */
     record Layout(String backbone, String embed, String positions, String layers, String finalNorm) {}
 
     private final ModelConfig config;
@@ -261,8 +262,13 @@ public final class CausalLM extends AbstractBlock {
         if (layout.positions() != null) {
             h = h.add(run(ps, Modules.child(backbone, layout.positions()), positions, training));
         }
+        double embeddingScale = config.variations().embeddingScale();
+        if (embeddingScale != 1) {
+            h = h.mul(Scalars.like(h, embeddingScale)); // Gemma: √hidden rounded to the weights' dtype
+        }
         NDArray[] cosSin = rotary == null ? new NDArray[2] : rotary.cosSin(positions, h.getDataType());
-        return new Embedded(h, AttentionContext.of(cosSin[0], cosSin[1], mask, past, cache));
+        return new Embedded(h, AttentionContext.of(cosSin[0], cosSin[1], mask, past, cache,
+                config.variations().slidingWindow()));
     }
 
     private DecoderLayer layer(int index) {
@@ -270,11 +276,14 @@ public final class CausalLM extends AbstractBlock {
         return (DecoderLayer) Modules.child(layers, Integer.toString(index));
     }
 
-    /** Final norm and lm_head: float32 logits. */
+    /** Final norm and output layer: float32 logits, soft-capped where the family does (Gemma 2). */
     private NDArray head(ParameterStore ps, NDArray h, boolean training) {
         NDArray normed = run(ps, Modules.child(Modules.child(this, layout.backbone()), layout.finalNorm()), h,
                 training);
-        return DifferentiableCast.to(run(ps, Modules.child(this, "lm_head"), normed, training), DataType.FLOAT32);
+        NDArray logits = DifferentiableCast.to(run(ps, Modules.child(this, "lm_head"), normed, training),
+                DataType.FLOAT32);
+        double cap = config.variations().finalSoftcap();
+        return cap > 0 ? logits.div(Scalars.like(logits, cap)).tanh().mul(Scalars.like(logits, cap)) : logits;
     }
 
     /**

@@ -9,7 +9,10 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Builds the module tree of a {@link ModelConfig}, recording the shape the config implies for every parameter. */
+/**
+ * Builds the module tree of a {@link ModelConfig}, recording the shape the config implies for every parameter. Each
+ * family is a mapping onto the shared blocks: its module names, where its norms sit, how its projections are fused.
+ */
 final class ModelBuilder {
     private final ModelConfig c;
     private final Map<Parameter, Shape> shapes = new IdentityHashMap<>();
@@ -23,31 +26,114 @@ final class ModelBuilder {
     static CausalLM build(ModelConfig config) {
         ModelBuilder b = new ModelBuilder(config);
         return switch (config.family()) {
-            case LLAMA -> b.llama();
+            case LLAMA, MISTRAL, QWEN2, QWEN3, GEMMA, GEMMA2, OLMO2 -> b.llamaLike();
+            case PHI3 -> b.phi3();
+            case GPT_NEOX -> b.gptNeox();
             case GPTJ -> b.gptj();
             case GPT2 -> b.gpt2();
         };
     }
 
-    private CausalLM llama() {
+    /** The parameters {@code config} declares, a tied head counted once. */
+    static long parameterCount(ModelConfig config) {
+        CausalLM model = build(config);
+        long count = 0;
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            if (!(config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight"))) {
+                count += model.declaredShape(e.getValue()).size();
+            }
+        }
+        return count;
+    }
+
+    /**
+     * LLaMA and the families on its pattern: {@code model.layers.N.self_attn.{q,k,v,o}_proj},
+     * {@code mlp.{gate,up,down}_proj}, RMSNorms; what each family changes is local: Qwen2's biases on q, k and v,
+     * Qwen3's per-head and OLMo 2's whole-projection q/k norms, Gemma's (1 + w) norms, Gemma 2's four norms and
+     * OLMo 2's post-norms.
+     */
+    private CausalLM llamaLike() {
         long h = c.hiddenSize();
         long q = (long) c.numHeads() * c.headDim();
         long kv = (long) c.numKvHeads() * c.headDim();
         boolean ab = c.attentionBias();
+        boolean outBias = ab && c.family() != ModelFamily.QWEN2;
         boolean mb = c.mlpBias();
         Container model = new Container();
         model.add("embed_tokens", embedding(c.vocabSize()));
         Container layers = model.add("layers", new Container());
         for (int i = 0; i < c.numLayers(); i++) {
             SelfAttention attn = SelfAttention.separate(i, c, linear(h, q, ab), linear(h, kv, ab),
-                    linear(h, kv, ab), "o_proj", linear(q, h, ab));
+                    linear(h, kv, ab), "o_proj", linear(q, h, outBias));
+            switch (c.family()) {
+                case QWEN3 -> attn.withQkNorm(SelfAttention.QkNorm.PER_HEAD, rmsNorm(c.headDim()),
+                        rmsNorm(c.headDim()));
+                case OLMO2 -> attn.withQkNorm(SelfAttention.QkNorm.FULL, rmsNorm(q), rmsNorm(kv));
+                default -> { }
+            }
             FeedForward mlp = FeedForward.gated(c.activation(), linear(h, c.intermediateSize(), mb),
                     linear(h, c.intermediateSize(), mb), linear(c.intermediateSize(), h, mb));
-            layers.add(Integer.toString(i), DecoderLayer.sequential("input_layernorm", rmsNorm(), "self_attn", attn,
-                    "post_attention_layernorm", rmsNorm(), mlp));
+            DecoderLayer.Builder layer = DecoderLayer.builder();
+            switch (c.family()) {
+                case GEMMA2 -> layer.preAttentionNorm("input_layernorm", rmsNorm(h)).attention("self_attn", attn)
+                        .postAttentionNorm("post_attention_layernorm", rmsNorm(h))
+                        .preMlpNorm("pre_feedforward_layernorm", rmsNorm(h)).mlp(mlp)
+                        .postMlpNorm("post_feedforward_layernorm", rmsNorm(h));
+                case OLMO2 -> layer.attention("self_attn", attn)
+                        .postAttentionNorm("post_attention_layernorm", rmsNorm(h)).mlp(mlp)
+                        .postMlpNorm("post_feedforward_layernorm", rmsNorm(h));
+                default -> layer.preAttentionNorm("input_layernorm", rmsNorm(h)).attention("self_attn", attn)
+                        .preMlpNorm("post_attention_layernorm", rmsNorm(h)).mlp(mlp);
+            }
+            layers.add(Integer.toString(i), layer.build());
         }
-        model.add("norm", rmsNorm());
+        model.add("norm", rmsNorm(h));
         return model(new CausalLM.Layout("model", "embed_tokens", null, "layers", "norm"), model);
+    }
+
+    /** Phi-3: LLaMA's layout with the fused {@code qkv_proj} (q, k, v side by side) and {@code gate_up_proj}. */
+    private CausalLM phi3() {
+        long h = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        Container model = new Container();
+        model.add("embed_tokens", embedding(c.vocabSize()));
+        Container layers = model.add("layers", new Container());
+        for (int i = 0; i < c.numLayers(); i++) {
+            SelfAttention attn = SelfAttention.fused(i, c, SelfAttention.Projections.FUSED, "qkv_proj",
+                    linear(h, q + 2 * kv, false), "o_proj", linear(q, h, false));
+            FeedForward mlp = FeedForward.gatedFused(c.activation(), linear(h, 2L * c.intermediateSize(), false),
+                    linear(c.intermediateSize(), h, false));
+            layers.add(Integer.toString(i), DecoderLayer.builder().preAttentionNorm("input_layernorm", rmsNorm(h))
+                    .attention("self_attn", attn).preMlpNorm("post_attention_layernorm", rmsNorm(h)).mlp(mlp)
+                    .build());
+        }
+        model.add("norm", rmsNorm(h));
+        return model(new CausalLM.Layout("model", "embed_tokens", null, "layers", "norm"), model);
+    }
+
+    /**
+     * GPT-NeoX (Pythia): {@code gpt_neox.layers.N.attention.query_key_value} interleaved per head, {@code dense},
+     * {@code mlp.dense_h_to_4h}/{@code dense_4h_to_h}, LayerNorms; the head is {@code lm_head} as transformers 5
+     * names the module ({@code embed_out.weight} in checkpoints).
+     */
+    private CausalLM gptNeox() {
+        long h = c.hiddenSize();
+        boolean ab = c.attentionBias();
+        Container neox = new Container();
+        neox.add("embed_in", embedding(c.vocabSize()));
+        Container layers = neox.add("layers", new Container());
+        for (int i = 0; i < c.numLayers(); i++) {
+            SelfAttention attn = SelfAttention.fused(i, c, SelfAttention.Projections.FUSED_PER_HEAD,
+                    "query_key_value", linear(h, 3 * h, ab), "dense", linear(h, h, ab));
+            FeedForward mlp = FeedForward.plain(c.activation(), "dense_h_to_4h", linear(h, c.intermediateSize(),
+                    true), "dense_4h_to_h", linear(c.intermediateSize(), h, true));
+            layers.add(Integer.toString(i), DecoderLayer.builder().preAttentionNorm("input_layernorm", layerNorm())
+                    .preMlpNorm("post_attention_layernorm", layerNorm()).attention("attention", attn).mlp(mlp)
+                    .parallel(c.variations().parallelResidual()).build());
+        }
+        neox.add("final_layer_norm", layerNorm());
+        return model(new CausalLM.Layout("gpt_neox", "embed_in", null, "layers", "final_layer_norm"), neox);
     }
 
     private CausalLM gptj() {
@@ -60,7 +146,8 @@ final class ModelBuilder {
                     linear(h, h, false), "out_proj", linear(h, h, false));
             FeedForward mlp = FeedForward.plain(c.activation(), "fc_in", linear(h, c.intermediateSize(), true),
                     "fc_out", linear(c.intermediateSize(), h, true));
-            layers.add(Integer.toString(i), DecoderLayer.parallel(layerNorm(), attn, mlp));
+            layers.add(Integer.toString(i), DecoderLayer.builder().preAttentionNorm("ln_1", layerNorm())
+                    .attention("attn", attn).mlp(mlp).parallel(true).build());
         }
         transformer.add("ln_f", layerNorm());
         return model(new CausalLM.Layout("transformer", "wte", null, "h", "ln_f"), transformer);
@@ -74,13 +161,13 @@ final class ModelBuilder {
         Container layers = transformer.add("h", new Container());
         for (int i = 0; i < c.numLayers(); i++) {
             String path = "transformer.h." + i;
-            SelfAttention attn = SelfAttention.fused(i, c, conv1d(path + ".attn.c_attn", h, 3 * h),
-                    conv1d(path + ".attn.c_proj", h, h));
+            SelfAttention attn = SelfAttention.fused(i, c, SelfAttention.Projections.FUSED, "c_attn",
+                    conv1d(path + ".attn.c_attn", h, 3 * h), "c_proj", conv1d(path + ".attn.c_proj", h, h));
             FeedForward mlp = FeedForward.plain(c.activation(), "c_fc",
                     conv1d(path + ".mlp.c_fc", h, c.intermediateSize()), "c_proj",
                     conv1d(path + ".mlp.c_proj", c.intermediateSize(), h));
-            layers.add(Integer.toString(i), DecoderLayer.sequential("ln_1", layerNorm(), "attn", attn, "ln_2",
-                    layerNorm(), mlp));
+            layers.add(Integer.toString(i), DecoderLayer.builder().preAttentionNorm("ln_1", layerNorm())
+                    .attention("attn", attn).preMlpNorm("ln_2", layerNorm()).mlp(mlp).build());
         }
         transformer.add("ln_f", layerNorm());
         return model(new CausalLM.Layout("transformer", "wte", "wpe", "h", "ln_f"), transformer);
@@ -112,9 +199,14 @@ final class ModelBuilder {
         return e;
     }
 
-    private RmsNorm rmsNorm() {
-        RmsNorm n = new RmsNorm(c.normEps());
-        shapes.put(n.getParameters().get("weight"), new Shape(c.hiddenSize()));
+    /** The family's RMSNorm over {@code size} values. */
+    private RmsNorm rmsNorm(long size) {
+        RmsNorm n = new RmsNorm(c.normEps(), switch (c.family()) {
+            case GEMMA, GEMMA2 -> RmsNorm.Scale.ONE_PLUS_WEIGHT_IN_FLOAT32;
+            case OLMO2 -> RmsNorm.Scale.WEIGHT_IN_FLOAT32;
+            default -> RmsNorm.Scale.CAST_THEN_WEIGHT;
+        });
+        shapes.put(n.getParameters().get("weight"), new Shape(size));
         return n;
     }
 

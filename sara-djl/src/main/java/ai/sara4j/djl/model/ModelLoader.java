@@ -180,7 +180,8 @@ public final class ModelLoader {
 
     /**
      * The checkpoint's name for a parameter path: the same name; for GPT-2/GPT-J checkpoints saved from the base
-     * model, the name without {@code transformer.}; for tied embeddings stored only as {@code lm_head.weight}, that.
+     * model, the name without {@code transformer.}; for tied embeddings stored only as {@code lm_head.weight}, that;
+     * GPT-NeoX's head, {@code embed_out.weight} in its checkpoints.
      */
     private static String checkpointName(TensorSource checkpoint, CausalLM model, String path, Shape expected)
             throws ModelException {
@@ -190,6 +191,9 @@ public final class ModelLoader {
         }
         if (model.config().tieWordEmbeddings() && path.equals(model.embeddingWeightPath())) {
             candidates.add("lm_head.weight");
+        }
+        if (model.config().family() == ModelFamily.GPT_NEOX && path.startsWith("lm_head.")) {
+            candidates.add("embed_out." + path.substring("lm_head.".length())); // transformers 5 renames it so
         }
         for (String name : candidates) {
             if (checkpoint.contains(name)) {

@@ -21,10 +21,10 @@ public final class ModelPresets {
         // EleutherAI/gpt-j-6b
         PRESETS.put("gpt-j-6b", new ModelConfig(ModelFamily.GPTJ, 50400, 4096, 28, 16, 16, 256, 16384, 1e-5,
                 Activation.GELU_NEW, Rope.plain(10000, 64, true), 2048, false, false, true, true, 50256,
-                List.of(50256L)));
+                List.of(50256L), ModelConfig.Variations.NONE));
         // openai-community/gpt2
         PRESETS.put("gpt2", new ModelConfig(ModelFamily.GPT2, 50257, 768, 12, 12, 12, 64, 3072, 1e-5,
-                Activation.GELU_NEW, null, 1024, true, true, true, false, 50256, List.of(50256L)));
+                Activation.GELU_NEW, null, 1024, true, true, true, false, 50256, List.of(50256L), ModelConfig.Variations.NONE));
     }
 
     private ModelPresets() {}
@@ -32,7 +32,8 @@ public final class ModelPresets {
     private static ModelConfig llama(int hidden, int layers, int heads, int kvHeads, int intermediate, double eps) {
         int headDim = hidden / heads;
         return new ModelConfig(ModelFamily.LLAMA, 32000, hidden, layers, heads, kvHeads, headDim, intermediate, eps,
-                Activation.SILU, Rope.plain(10000, headDim, false), 2048, false, false, false, false, 1, List.of(2L));
+                Activation.SILU, Rope.plain(10000, headDim, false), 2048, false, false, false, false, 1, List.of(2L),
+                ModelConfig.Variations.NONE);
     }
 
     /**

@@ -11,19 +11,44 @@ import ai.djl.util.PairList;
 import ai.sara4j.djl.engine.DifferentiableCast;
 import ai.sara4j.djl.engine.Scalars;
 
-/** LLaMA's RMSNorm: {@code weight · x / sqrt(mean(x²) + eps)}, computed in float32 like transformers. */
+/**
+ * RMSNorm: {@code x / sqrt(mean(x²) + eps)} in float32, scaled by the weight as the family does ({@link Scale}).
+ */
 public final class RmsNorm extends AbstractBlock {
+    /** How the normalised float32 values meet the weight; the three differ only in rounding and Gemma's 1 +. */
+    public enum Scale {
+        /** LLaMA: cast to the input's dtype, then times {@code weight}. */
+        CAST_THEN_WEIGHT,
+        /** OLMo 2: times {@code weight} in float32, then cast. */
+        WEIGHT_IN_FLOAT32,
+        /** Gemma: times {@code (1 + weight)} in float32, then cast (the checkpoint stores w, the scale is 1 + w). */
+        ONE_PLUS_WEIGHT_IN_FLOAT32
+    }
+
     private final float eps;
+    private final Scale scale;
     private final Parameter weight;
 
     /**
-     * A norm over the last axis; {@code weight} has shape (hidden) and comes from the checkpoint.
+     * LLaMA's norm over the last axis; {@code weight} has shape (hidden) and comes from the checkpoint.
      *
      * @param eps added to the mean square ({@code rms_norm_eps}), applied in float32
      */
     public RmsNorm(double eps) {
+        this(eps, Scale.CAST_THEN_WEIGHT);
+    }
+
+    /**
+     * A norm over the last axis; {@code weight} has the last axis' size and comes from the checkpoint.
+     *
+     * @param eps added to the mean square ({@code rms_norm_eps}), applied in float32
+     * @param scale how the weight scales the normalised values
+     */
+    public RmsNorm(double eps, Scale scale) {
         this.eps = (float) eps;
-        this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA).build());
+        this.scale = scale;
+        this.weight = addParameter(Parameter.builder().setName("weight").setType(
+                scale == Scale.ONE_PLUS_WEIGHT_IN_FLOAT32 ? Parameter.Type.BETA : Parameter.Type.GAMMA).build());
     }
 
     @Override
@@ -34,7 +59,13 @@ public final class RmsNorm extends AbstractBlock {
         NDArray x32 = DifferentiableCast.to(x, DataType.FLOAT32);
         NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(eps).pow(Scalars.like(x32, -0.5)));
         // input first: DJL attaches a result to its first operand's manager: the caller's, not the weights'
-        return new NDList(DifferentiableCast.to(normed, x.getDataType()).mul(w));
+        return new NDList(switch (scale) {
+            case CAST_THEN_WEIGHT -> DifferentiableCast.to(normed, x.getDataType()).mul(w);
+            case WEIGHT_IN_FLOAT32 -> DifferentiableCast.to(normed.mul(DifferentiableCast.to(w, DataType.FLOAT32)),
+                    x.getDataType());
+            case ONE_PLUS_WEIGHT_IN_FLOAT32 -> DifferentiableCast.to(
+                    normed.mul(DifferentiableCast.to(w, DataType.FLOAT32).add(1)), x.getDataType());
+        });
     }
 
     @Override

@@ -83,8 +83,8 @@ class FusedAttentionTest {
             NDArray k = m.randomNormal(new Shape(B, KV, c.s(), D)).toType(type, false);
             NDArray v = m.randomNormal(new Shape(B, KV, c.s(), D)).toType(type, false);
             NDArray weights = m.randomNormal(new Shape(B, H, c.t(), D)).toType(type, false);
-            AttentionContext ctx = AttentionContext.of(null, null, tokenMask(m, c), c.past(), null);
-            assertEquals(c.layout(), ctx.layout(), "mask layout");
+            AttentionContext ctx = AttentionContext.of(null, null, tokenMask(m, c), c.past(), null, 0);
+            assertEquals(c.layout(), ctx.mask(0).layout(), "mask layout");
 
             NDArray allowed = m.create(allowed(c), new Shape(B, 1, c.t(), c.s()));
             NDArray[] expected = valueAndGradients(wide(q), wide(k), wide(v), wide(weights),
@@ -93,7 +93,7 @@ class FusedAttentionTest {
             SelfAttention.eagerReference = "eager".equals(path);
             try {
                 actual = valueAndGradients(q, k, v, weights,
-                        (qq, kk, vv) -> SelfAttention.attend(qq, repeat(kk), repeat(vv), ctx));
+                        (qq, kk, vv) -> SelfAttention.attend(qq, repeat(kk), repeat(vv), ctx.mask(0), 0));
             } finally {
                 SelfAttention.eagerReference = false;
             }

@@ -19,41 +19,67 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Logits of the tiny random-weight checkpoints against transformers (eager attention, float32). */
 class ModelLogitsTest {
     private static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa", "gptj", "gpt2"})
+    @MethodSource("ai.sara4j.djl.model.Fixtures#tiny")
     void paddedBatchMatchesTransformers(String name) throws Exception {
+        assertBatchMatches(name, "input_ids", "attention_mask", "logits");
+    }
+
+    /** A batch four times longer than the sliding window, one row left-padded: the window's edge as transformers. */
+    @ParameterizedTest
+    @MethodSource("ai.sara4j.djl.model.Fixtures#sliding")
+    void sequenceLongerThanTheSlidingWindowMatchesTransformers(String name) throws Exception {
+        assertBatchMatches(name, "long_input_ids", "long_attention_mask", "long_logits");
+    }
+
+    /** The fused kernel and the eager reference agree on every family (the fused path is the default). */
+    @ParameterizedTest
+    @MethodSource("ai.sara4j.djl.model.Fixtures#sliding")
+    void eagerReferenceAlsoMatchesTransformers(String name) throws Exception {
+        SelfAttention.eagerReference = true;
+        try {
+            assertBatchMatches(name, "long_input_ids", "long_attention_mask", "long_logits");
+        } finally {
+            SelfAttention.eagerReference = false;
+        }
+    }
+
+    static void assertBatchMatches(String name, String idsKey, String maskKey, String logitsKey) throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile expected = SafetensorsFile.open(Fixtures.model(name).resolve("expected.safetensors"))) {
             CausalLM model = ModelLoader.load(Fixtures.model(name), manager);
-            long[] shape = expected.info("input_ids").shape();
-            NDArray ids = manager.create(expected.readLongs("input_ids"), new Shape(shape));
-            long[] maskValues = expected.readLongs("attention_mask");
+            long[] shape = expected.info(idsKey).shape();
+            NDArray ids = manager.create(expected.readLongs(idsKey), new Shape(shape));
+            long[] maskValues = expected.readLongs(maskKey);
             NDArray mask = manager.create(maskValues, new Shape(shape));
             float[] logits = model.forward(new ParameterStore(manager, false), ids, mask, null, false).toFloatArray();
-            float[] want = expected.readFloats("logits");
-            assertEquals(want.length, logits.length);
-            int vocab = model.config().vocabSize();
-            double maxDiff = 0;
-            double maxAbs = 0;
-            for (int pos = 0; pos < maskValues.length; pos++) {
-                if (maskValues[pos] == 0) {
-                    continue; // transformers' outputs at padding are not meaningful
-                }
-                for (int v = 0; v < vocab; v++) {
-                    int i = pos * vocab + v;
-                    maxDiff = Math.max(maxDiff, Math.abs(logits[i] - want[i]));
-                    maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-                }
-            }
-            assertTrue(maxAbs > 0.5, "fixture logits too small to discriminate: " + maxAbs);
-            assertTrue(maxDiff <= TOLERANCE, name + ": max |Δlogit| = " + maxDiff);
+            assertLogits(name, maskValues, expected.readFloats(logitsKey), logits, model.config().vocabSize());
         }
+    }
+
+    /** Max |Δlogit| over the tokens (not the padding, where transformers' outputs mean nothing) within 1e-4. */
+    static void assertLogits(String name, long[] maskValues, float[] want, float[] logits, int vocab) {
+        assertEquals(want.length, logits.length);
+        double maxDiff = 0;
+        double maxAbs = 0;
+        for (int pos = 0; pos < maskValues.length; pos++) {
+            if (maskValues[pos] == 0) {
+                continue;
+            }
+            for (int v = 0; v < vocab; v++) {
+                int i = pos * vocab + v;
+                maxDiff = Math.max(maxDiff, Math.abs(logits[i] - want[i]));
+                maxAbs = Math.max(maxAbs, Math.abs(want[i]));
+            }
+        }
+        assertTrue(maxAbs > 0.5, "fixture logits too small to discriminate: " + maxAbs);
+        assertTrue(maxDiff <= TOLERANCE, name + ": max |Δlogit| = " + maxDiff);
     }
 
     /**
@@ -93,7 +119,7 @@ class ModelLogitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-gqa", "gptj", "gpt2"})
+    @MethodSource("ai.sara4j.djl.model.Fixtures#tiny")
     void leftPaddedRowEqualsUnpaddedSequence(String name) throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile expected = SafetensorsFile.open(Fixtures.model(name).resolve("expected.safetensors"))) {

@@ -93,8 +93,13 @@ class ModuleTreeTest {
                 ParameterStore ps = new ParameterStore(manager, false);
                 NDArray ids = manager.create(IDS, new Shape(1, IDS.length));
                 float[] before = model.forward(ps, ids, null, null, false).toFloatArray();
-                String path = name.equals("gpt2") ? "transformer.h.0.attn.c_attn"
-                        : name.equals("gptj") ? "transformer.h.1.attn.q_proj" : "model.layers.1.self_attn.q_proj";
+                String path = switch (name) {
+                    case "gpt2" -> "transformer.h.0.attn.c_attn";
+                    case "gptj" -> "transformer.h.1.attn.q_proj";
+                    case "phi3" -> "model.layers.1.self_attn.qkv_proj";
+                    case "gpt_neox", "gpt_neox-sequential" -> "gpt_neox.layers.1.attention.query_key_value";
+                    default -> "model.layers.1.mlp.gate_proj"; // not before a (scale-free) norm in any family
+                };
                 Block original = Modules.get(model, path);
                 Scaled scaled = new Scaled(original, manager);
                 Modules.replace(model, path, scaled);

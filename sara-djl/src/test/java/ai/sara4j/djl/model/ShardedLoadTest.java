@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ShardedLoadTest {
     /** A small Llama: grouped-query attention, untied head; the embedding (64 x 32) is the largest tensor. */
     private static final ModelConfig CONFIG = new ModelConfig(ModelFamily.LLAMA, 64, 32, 2, 4, 2, 8, 48, 1e-6,
-            Activation.SILU, Rope.plain(10000, 8, false), 64, false, false, false, false, 1, List.of(2L));
+            Activation.SILU, Rope.plain(10000, 8, false), 64, false, false, false, false, 1, List.of(2L),
+                ModelConfig.Variations.NONE);
 
     private static Path write(Path dir, List<DType> dtypes) throws Exception {
         int shards = RandomCheckpoint.of(CONFIG).shardDTypes(dtypes).maxShardBytes(4 << 10).seed(7).write(dir);
