@@ -130,4 +130,99 @@ class ModelConfigTest {
             }
         }
     }
+
+    private static ObjectNode json(String fixture) throws Exception {
+        return (ObjectNode) JSON.readTree(Fixtures.model(fixture).resolve("config.json").toFile());
+    }
+
+    private static String refusal(ObjectNode config) {
+        return assertThrows(ModelException.class, () -> ModelConfig.parse(config, "c.json")).getMessage();
+    }
+
+    /** Values transformers 5.17 gives fields the fixtures' config.json files leave out or set to null. */
+    @Test
+    void familyDefaultsAndNullsAreTransformers() throws Exception {
+        ObjectNode mistral = json("mistral");
+        mistral.remove("sliding_window"); // MistralConfig's default 4096
+        assertEquals(4096, ModelConfig.parse(mistral, "m").slidingWindow(1));
+        mistral.putNull("sliding_window"); // Mistral v0.2+: no window
+        assertEquals(0, ModelConfig.parse(mistral, "m").slidingWindow(1));
+
+        ObjectNode qwen2 = json("qwen2");
+        qwen2.remove("layer_types");
+        assertEquals(List.of(0, 4), List.of(ModelConfig.parse(qwen2, "q").slidingWindow(0),
+                ModelConfig.parse(qwen2, "q").slidingWindow(1))); // layers from max_window_layers (1) on slide
+        qwen2.put("use_sliding_window", false);
+        assertEquals(0, ModelConfig.parse(qwen2, "q").slidingWindow(1));
+
+        ObjectNode gemma2 = json("gemma2");
+        gemma2.remove("layer_types"); // alternating, layer 0 sliding
+        ModelConfig g = ModelConfig.parse(gemma2, "g");
+        assertEquals(List.of(4, 0), List.of(g.slidingWindow(0), g.slidingWindow(1)));
+        assertEquals(1 / Math.sqrt(24), g.attentionScale(), 1e-15); // query_pre_attn_scalar, not head_dim 16
+        gemma2.putNull("attn_logit_softcapping");
+        gemma2.remove("final_logit_softcapping"); // Gemma2Config's default 30
+        g = ModelConfig.parse(gemma2, "g");
+        assertEquals(0, g.variations().attentionSoftcap());
+        assertEquals(30, g.variations().finalSoftcap());
+        assertEquals(Math.sqrt(32), g.variations().embeddingScale(), 1e-12);
+    }
+
+    /** Hub GPT-NeoX configs name the rope fields rotary_pct and rotary_emb_base; transformers 5 rope_parameters. */
+    @Test
+    void gptNeoxLegacyRotaryFieldsEqualRopeParameters() throws Exception {
+        ObjectNode modern = json("gpt_neox");
+        ObjectNode legacy = json("gpt_neox");
+        JsonNode params = legacy.remove("rope_parameters");
+        legacy.put("rotary_pct", params.get("partial_rotary_factor").asDouble());
+        legacy.put("rotary_emb_base", params.get("rope_theta").asDouble());
+        Rope want = ModelConfig.parse(modern, "modern").rope();
+        assertEquals(4, want.rotaryDim()); // head 8, factor 0.5
+        assertEquals(want, ModelConfig.parse(legacy, "legacy").rope());
+        legacy.remove("rotary_pct"); // GPTNeoXConfig's default 0.25
+        assertEquals(2, ModelConfig.parse(legacy, "legacy").rope().rotaryDim());
+    }
+
+    @Test
+    void valuesThatChangeTheMathAndAreNotImplementedAreRefusedByName() throws Exception {
+        ObjectNode phi3 = json("phi3");
+        ObjectNode longrope = phi3.putObject("rope_parameters");
+        longrope.put("rope_type", "longrope");
+        longrope.put("rope_theta", 10000.0);
+        assertTrue(refusal(phi3).contains("unsupported rope type 'longrope'"), refusal(phi3));
+
+        ObjectNode llama = llamaJson();
+        ((ObjectNode) llama.get("rope_parameters")).put("partial_rotary_factor", 0.5);
+        assertTrue(refusal(llama).contains("partial_rotary_factor 0.5"), refusal(llama));
+
+        ObjectNode gemma = json("gemma");
+        gemma.put("use_bidirectional_attention", true);
+        assertTrue(refusal(gemma).contains("use_bidirectional_attention"), refusal(gemma));
+
+        ObjectNode gemma2 = json("gemma2");
+        gemma2.putArray("layer_types").add("sliding_attention").add("chunked_attention");
+        assertTrue(refusal(gemma2).contains("unsupported layer type \"chunked_attention\""), refusal(gemma2));
+        gemma2.putArray("layer_types").add("full_attention");
+        assertTrue(refusal(gemma2).contains("'layer_types' must be a list of 2 strings"), refusal(gemma2));
+
+        ObjectNode other = llamaJson();
+        other.put("model_type", "mixtral");
+        assertTrue(refusal(other).contains("unsupported model_type 'mixtral' (supported: llama, gptj, gpt2, mistral,"
+                + " qwen2, qwen3, gemma, gemma2, phi3, gpt_neox, olmo2)"), refusal(other));
+    }
+
+    /** The count from config.json alone equals the parameters transformers saved (a tied head is stored once). */
+    @Test
+    void parameterCountEqualsTheTensorsTransformersSaved() throws Exception {
+        for (String name : Fixtures.TINY) {
+            long saved = 0;
+            try (ai.sara4j.core.safetensors.SafetensorsFile file = ai.sara4j.core.safetensors.SafetensorsFile.open(
+                    Fixtures.model(name).resolve("model.safetensors"))) {
+                for (var t : file.tensors().values()) {
+                    saved += t.name().endsWith(".attn.bias") || t.name().endsWith(".attn.masked_bias") ? 0 : t.numel();
+                }
+            }
+            assertEquals(saved, ModelConfig.read(Fixtures.model(name).resolve("config.json")).parameterCount(), name);
+        }
+    }
 }

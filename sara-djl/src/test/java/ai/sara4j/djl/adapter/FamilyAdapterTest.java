@@ -1,0 +1,142 @@
+package ai.sara4j.djl.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.safetensors.SafetensorsWriter;
+import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.adapter.sara.SaraConfig;
+import ai.sara4j.djl.model.CausalLM;
+import ai.sara4j.djl.model.ModelLoader;
+import ai.sara4j.djl.train.Trainer;
+import ai.sara4j.djl.train.TrainingOptions;
+import ai.sara4j.djl.train.data.TokenizedDataset;
+import ai.sara4j.djl.train.data.TrainingExample;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Adapters on every family of {@code tools/fixtures/make_family_fixtures.py}: a PEFT LoRA made in Python on all the
+ * decoder's linear modules (Phi-3's fused {@code qkv_proj} and {@code gate_up_proj}, GPT-NeoX's
+ * {@code query_key_value}, …) gives PEFT's logits, and a SARA adapter trained here on all linear modules exports to
+ * a PEFT LoRA that gives the trained model's logits when loaded back. With {@code -Dsara4j.familyExports=DIR} the
+ * exports and their logits stay in DIR for {@code tools/fixtures/check_family_exports.py}, which loads them with
+ * transformers + PEFT.
+ */
+class FamilyAdapterTest {
+    private static final double TOLERANCE = 1e-4;
+
+    static List<String> families() {
+        return List.of("mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt_neox", "gpt_neox-sequential",
+                "olmo2");
+    }
+
+    private static Path model(String name) throws URISyntaxException {
+        return Path.of(FamilyAdapterTest.class.getResource("/fixtures/models/" + name).toURI());
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void peftLoraOnAllLinearModulesGivesPeftLogits(String name) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager();
+                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
+            CausalLM lm = ModelLoader.load(model(name), manager);
+            AdaptedModel adapted = Adapters.load(lm, model(name).resolve("lora"));
+            int perLayer = name.equals("phi3") || name.startsWith("gpt_neox") ? 4 : 7; // fused: qkv, gate_up
+            assertEquals(perLayer * lm.config().numLayers(), adapted.layers().size(), "adapted modules");
+            long[] mask = expected.readLongs("attention_mask");
+            float[] logits = logits(lm, manager, expected.readLongs("input_ids"), mask,
+                    expected.info("input_ids").shape());
+            assertClose(name, mask, expected.readFloats("lora_logits"), logits, lm.config().vocabSize());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void trainedSaraExportsToAPeftLoraWithTheSameLogits(String name, @TempDir Path tmp) throws Exception {
+        String keep = System.getProperty("sara4j.familyExports");
+        Path out = (keep != null ? Path.of(keep) : tmp).resolve(name);
+        Files.createDirectories(out);
+        try (NDManager manager = NDManager.newBaseManager();
+                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
+            long[] ids = expected.readLongs("input_ids");
+            long[] mask = expected.readLongs("attention_mask");
+            long[] shape = expected.info("input_ids").shape();
+            CausalLM lm = ModelLoader.load(model(name), manager);
+            int vocab = lm.config().vocabSize();
+            float[] base = logits(lm, manager, ids, mask, shape);
+            AdaptedModel sara = Adapters.inject(lm, SaraConfig.builder(TargetMatcher.allLinear()).threshold(0.5)
+                    .build());
+            Trainer.builder(sara).data(randomSequences(vocab)).options(TrainingOptions.builder().maxSteps(4)
+                    .batchSize(4).learningRate(0.05).warmupSteps(0).seed(3).build()).build().train();
+            float[] trained = logits(lm, manager, ids, mask, shape);
+            assertTrue(maxDiff(base, trained) > 1e-2, name + ": training changed nothing");
+            Path export = out.resolve("peft_export");
+            sara.exportPeft(export, "sara4j-fixtures/" + name);
+            writeExpected(out.resolve("expected.safetensors"), ids, mask, shape, trained);
+
+            CausalLM fresh = ModelLoader.load(model(name), manager);
+            Adapters.load(fresh, export);
+            assertClose(name, mask, trained, logits(fresh, manager, ids, mask, shape), vocab);
+        }
+    }
+
+    /** Sixteen random sequences of 12 tokens, every token a target. */
+    private static TokenizedDataset randomSequences(int vocab) {
+        Random random = new Random(11);
+        List<TrainingExample> examples = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            long[] seq = random.longs(12, 3, vocab).toArray();
+            examples.add(new TrainingExample(seq, seq.clone()));
+        }
+        return new TokenizedDataset(examples, 0, 0, 12);
+    }
+
+    private static float[] logits(CausalLM lm, NDManager manager, long[] ids, long[] mask, long[] shape) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray logits = lm.forward(new ParameterStore(scope, false), scope.create(ids, new Shape(shape)),
+                    scope.create(mask, new Shape(shape)), null, false);
+            return logits.toType(DataType.FLOAT32, false).toFloatArray();
+        }
+    }
+
+    private static void writeExpected(Path file, long[] ids, long[] mask, long[] shape, float[] logits)
+            throws Exception {
+        long[] logitsShape = {shape[0], shape[1], logits.length / (shape[0] * shape[1])};
+        new SafetensorsWriter().addLongs("input_ids", shape, ids).addLongs("attention_mask", shape, mask)
+                .addFloats("logits", logitsShape, logits).write(file);
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    /** Max |Δlogit| over the tokens (padding positions left out) within {@link #TOLERANCE}. */
+    private static void assertClose(String name, long[] mask, float[] want, float[] got, int vocab) {
+        assertEquals(want.length, got.length);
+        double max = 0;
+        for (int pos = 0; pos < mask.length; pos++) {
+            for (int v = 0; mask[pos] == 1 && v < vocab; v++) {
+                max = Math.max(max, Math.abs(want[pos * vocab + v] - got[pos * vocab + v]));
+            }
+        }
+        assertTrue(max <= TOLERANCE, name + ": max |Δlogit| = " + max);
+    }
+}
