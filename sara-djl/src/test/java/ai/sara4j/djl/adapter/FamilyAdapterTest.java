@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Adapters on every family of {@code tools/fixtures/make_family_fixtures.py}: a PEFT LoRA made in Python on all the
  * decoder's linear modules (Phi-3's fused {@code qkv_proj} and {@code gate_up_proj}, GPT-NeoX's
  * {@code query_key_value}, …) gives PEFT's logits, and a SARA adapter trained here on all linear modules exports to
- * a PEFT LoRA that gives the trained model's logits when loaded back. With {@code -Dsara4j.familyExports=DIR} the
+ * a PEFT LoRA that gives the trained model's logits when loaded back, and into a merged checkpoint that does too. With {@code -Dsara4j.familyExports=DIR} the
  * exports and their logits stay in DIR for {@code tools/fixtures/check_family_exports.py}, which loads them with
  * transformers + PEFT.
  */
@@ -91,6 +91,11 @@ class FamilyAdapterTest {
             CausalLM fresh = ModelLoader.load(model(name), manager);
             Adapters.load(fresh, export);
             assertClose(name, mask, trained, logits(fresh, manager, ids, mask, shape), vocab);
+
+            Path merged = out.resolve("merged");
+            MergedCheckpointWriter.write(model(name), sara, merged); // W0 + ΔW under the checkpoint's own names
+            assertClose(name + " merged", mask, trained, logits(ModelLoader.load(merged, manager), manager, ids,
+                    mask, shape), vocab);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import ai.sara4j.core.rank.Method;
 import ai.sara4j.core.rank.RankPlanner;
 import ai.sara4j.core.rank.Spectrum;
@@ -13,11 +14,15 @@ import ai.sara4j.core.safetensors.TensorInfo;
 import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.core.testing.SharedData;
 import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.model.ModelLoader;
 import ai.sara4j.djl.svd.EngineSingularValues;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A loaded model's parameters plan exactly as its checkpoint folder does. */
 class ModelTensorsTest {
@@ -52,6 +57,29 @@ class ModelTensorsTest {
                         fromMemory.byThreshold(Method.MOSARA, t, 5, memorySpectra).toJson(), "threshold " + t);
             }
             assertEquals(fromFile.fixedRank(Method.LORA, 8).toJson(), fromMemory.fixedRank(Method.LORA, 8).toJson());
+        }
+    }
+
+    /**
+     * Every family's checkpoint folder plans the modules the loaded model has, fused ones as one matrix (Phi-3's
+     * {@code qkv_proj}, GPT-NeoX's {@code query_key_value}), leaving out GPT-NeoX's {@code embed_out} head.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt_neox", "olmo2"})
+    void everyFamilysFolderPlansAsTheModelInMemory(String name) throws Exception {
+        Path folder = Path.of(ModelTensorsTest.class.getResource("/fixtures/models/" + name).toURI());
+        TargetMatcher targets = TargetMatcher.parse("all-linear");
+        EngineSingularValues svd = EngineSingularValues.exact(Device.cpu());
+        try (NDManager manager = NDManager.newBaseManager();
+                Checkpoint checkpoint = Checkpoint.open(folder);
+                ModelTensors memory = ModelTensors.of(ModelLoader.load(folder, manager))) {
+            RankPlanner fromFile = RankPlanner.of(checkpoint, targets);
+            RankPlanner fromMemory = RankPlanner.of(memory, targets);
+            assertEquals(fromFile.targets(), fromMemory.targets());
+            int perLayer = name.equals("phi3") || name.equals("gpt_neox") ? 4 : 7;
+            assertEquals(2 * perLayer, fromFile.targets().size(), fromFile.targets().toString());
+            assertEquals(fromFile.byThreshold(Method.SARA, 0.5, fromFile.spectra(svd)).toJson(),
+                    fromMemory.byThreshold(Method.SARA, 0.5, fromMemory.spectra(svd)).toJson());
         }
     }
 }
