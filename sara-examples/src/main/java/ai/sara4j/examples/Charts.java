@@ -14,18 +14,25 @@ import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** Line charts written as PNG or SVG (by the file's extension), atomically. */
+/** Line charts and heatmaps written as PNG or SVG (by the file's extension), atomically. */
 final class Charts {
     /** Size of one chart (one panel of a grid), in pixels. */
     private static final int WIDTH = 900;
     private static final int HEIGHT = 520;
     /** Panels per row of a {@link #grid}. */
     static final int GRID_COLUMNS = 2;
+    /** Width of one heatmap panel, and its height without the rows. */
+    private static final int HEATMAP_WIDTH = 520;
+    private static final int HEATMAP_BASE_HEIGHT = 140;
+    private static final int HEATMAP_ROW_HEIGHT = 22;
 
     private Charts() {}
 
@@ -52,23 +59,73 @@ final class Charts {
      */
     static void grid(Path out, String xTitle, String yTitle, Map<String, Map<String, Series>> panels)
             throws IOException {
-        boolean svg = isSvg(out);
         List<XYChart> charts = new ArrayList<>();
         panels.forEach((title, series) -> charts.add(chart(title, xTitle, yTitle, series)));
-        int columns = Math.min(GRID_COLUMNS, charts.size());
-        int rows = (charts.size() + columns - 1) / columns;
-        int width = columns * WIDTH;
-        int height = rows * HEIGHT;
+        writeGrid(out, charts, Math.min(GRID_COLUMNS, charts.size()), WIDTH, HEIGHT);
+    }
+
+    /**
+     * One heatmap panel: {@code values[row][column]}, drawn with the columns along x and the rows along y (the first
+     * row at the bottom).
+     */
+    record Heatmap(String title, String xTitle, List<Integer> columns, String yTitle, List<Integer> rows,
+            double[][] values) {}
+
+    /**
+     * Draws the heatmaps {@code columns} to a row on one colour scale (the smallest to the largest value of all
+     * panels), each cell labelled with its value (no colour bar), and writes them as one image to {@code out} (.png or .svg).
+     */
+    static void heatmaps(Path out, List<Heatmap> panels, int columns) throws IOException {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        int rows = 1;
+        for (Heatmap panel : panels) {
+            rows = Math.max(rows, panel.rows().size());
+            for (double[] row : panel.values()) {
+                for (double v : row) {
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        int height = HEATMAP_BASE_HEIGHT + HEATMAP_ROW_HEIGHT * rows;
+        List<HeatMapChart> charts = new ArrayList<>();
+        for (Heatmap panel : panels) {
+            HeatMapChart chart = new HeatMapChartBuilder().width(HEATMAP_WIDTH).height(height).title(panel.title())
+                    .xAxisTitle(panel.xTitle()).yAxisTitle(panel.yTitle()).build();
+            chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+            // every cell shows its value, so the colour bar (as tall as a fixed 400 px in XChart) is left out
+            chart.getStyler().setShowValue(true).setHeatMapValueDecimalPattern("0.000")
+                    .setValueFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11))
+                    .setMin(min).setMax(max).setLegendVisible(false);
+            List<Number[]> cells = new ArrayList<>();
+            for (int r = 0; r < panel.rows().size(); r++) {
+                for (int c = 0; c < panel.columns().size(); c++) {
+                    cells.add(new Number[] {c, r, panel.values()[r][c]});
+                }
+            }
+            chart.addSeries(panel.title(), panel.columns(), panel.rows(), cells);
+            charts.add(chart);
+        }
+        writeGrid(out, charts, Math.min(columns, charts.size()), HEATMAP_WIDTH, height);
+    }
+
+    /** Paints the charts row by row on a white page (a last row may have empty cells) and writes the image. */
+    private static void writeGrid(Path out, List<? extends Chart<?, ?>> charts, int columns, int cellWidth,
+            int cellHeight) throws IOException {
+        boolean svg = isSvg(out);
+        int width = columns * cellWidth;
+        int height = (charts.size() + columns - 1) / columns * cellHeight;
         AtomicFiles.write(out, stream -> {
             if (svg) {
                 VectorGraphics2D g = new VectorGraphics2D();
-                paintGrid(g, charts, columns);
+                paintGrid(g, charts, columns, cellWidth, cellHeight);
                 new SVGProcessor().getDocument(g.getCommands(), new PageSize(0, 0, width, height)).writeTo(stream);
             } else {
                 BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
                 Graphics2D g = image.createGraphics();
                 try {
-                    paintGrid(g, charts, columns);
+                    paintGrid(g, charts, columns, cellWidth, cellHeight);
                 } finally {
                     g.dispose();
                 }
@@ -77,19 +134,28 @@ final class Charts {
         });
     }
 
-    /** Paints the panels row by row on a white page (a last row may have empty cells). */
-    private static void paintGrid(Graphics2D g, List<XYChart> charts, int columns) {
+    private static void paintGrid(Graphics2D g, List<? extends Chart<?, ?>> charts, int columns, int cellWidth,
+            int cellHeight) {
         g.setColor(java.awt.Color.WHITE);
-        g.fillRect(0, 0, columns * WIDTH, (charts.size() + columns - 1) / columns * HEIGHT);
+        g.fillRect(0, 0, columns * cellWidth, (charts.size() + columns - 1) / columns * cellHeight);
         for (int i = 0; i < charts.size(); i++) {
             Graphics2D cell = (Graphics2D) g.create();
             try {
-                cell.translate((i % columns) * WIDTH, (i / columns) * HEIGHT);
-                charts.get(i).paint(cell, WIDTH, HEIGHT);
+                cell.translate((i % columns) * cellWidth, (i / columns) * cellHeight);
+                charts.get(i).paint(cell, cellWidth, cellHeight);
             } finally {
                 cell.dispose();
             }
         }
+    }
+
+    /**
+     * Refuses a file name that is neither .png nor .svg, before any work.
+     *
+     * @throws IllegalArgumentException naming the file
+     */
+    static void checkImageName(Path out) {
+        isSvg(out);
     }
 
     private static boolean isSvg(Path out) {

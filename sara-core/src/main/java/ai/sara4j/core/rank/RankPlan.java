@@ -1,5 +1,6 @@
 package ai.sara4j.core.rank;
 
+import ai.sara4j.core.target.ModulePath;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -142,16 +144,9 @@ public final class RankPlan {
     public Map<String, SortedMap<Integer, Integer>> ranksByKind() {
         Map<String, SortedMap<Integer, Integer>> out = new TreeMap<>();
         for (ModuleRank m : modules) {
-            String[] parts = m.name().split("\\.");
-            Integer layer = null;
-            for (String p : parts) {
-                if (!p.isEmpty() && p.chars().allMatch(Character::isDigit)) {
-                    layer = Integer.valueOf(p);
-                    break;
-                }
-            }
-            if (layer != null) {
-                out.computeIfAbsent(parts[parts.length - 1], x -> new TreeMap<>()).put(layer, m.k());
+            OptionalInt layer = ModulePath.layerIndex(m.name());
+            if (layer.isPresent()) {
+                out.computeIfAbsent(ModulePath.kind(m.name()), x -> new TreeMap<>()).put(layer.getAsInt(), m.k());
             }
         }
         return out;

@@ -158,8 +158,14 @@ public final class Evaluator {
         return texts;
     }
 
-    /** {@code NAME} for LLM-Adapters' {@code NAME/test.json} and {@code NAME/train.json}, else the file name without extension. */
-    static String datasetName(Path data) {
+    /**
+     * The name a data file's results are reported under.
+     *
+     * @param data a data file
+     * @return {@code NAME} for LLM-Adapters' {@code NAME/test.json} and {@code NAME/train.json}, else the file name
+     *     without extension
+     */
+    public static String datasetName(Path data) {
         String file = data.getFileName().toString();
         Path parent = data.toAbsolutePath().getParent();
         if ((file.equals("test.json") || file.equals("train.json")) && parent != null && parent.getFileName() != null) {

@@ -26,7 +26,8 @@ import ai.sara4j.djl.svd.EngineSvd;
  * initialization follows the Kaiming uniform approach") with nn.Linear bounds 1/√k, 1/√k and 1. The frozen factors
  * are saved too: recomputing them from W0 could flip singular-vector signs on another device or library.
  *
- * <p>The router depends on the input, so ΔW is not a constant matrix: merging is refused.
+ * <p>The router depends on the input, so ΔW is not a constant matrix: merging is refused. A {@link GateRecorder}
+ * attached to the model receives every gate g the forward pass computes (the paper's routing maps, §5.8).
  */
 public final class MoSaraLayer extends AdapterLayer {
     private final int k;
@@ -36,6 +37,8 @@ public final class MoSaraLayer extends AdapterLayer {
     private final Parameter v;
     private final Parameter w1;
     private final Parameter w2;
+    /** The recorder the gates go to, or null (then recording costs nothing but this check). */
+    private GateRecorder recorder;
 
     MoSaraLayer(Linear base, int k, int heads, double dropout, LayerInit init) {
         super(base, dropout);
@@ -67,8 +70,24 @@ public final class MoSaraLayer extends AdapterLayer {
         NDArray up = value(store, p, x, training).transpose().mul(value(store, v, x, training)); // (k, out)
         NDArray z = x.matMul(value(store, q, x, training)); // (…, k)
         NDArray gate = z.matMul(router).softmax(-1); // (…, m)
+        if (recorder != null) {
+            recorder.record(this, gate);
+        }
         NDArray singular = gate.matMul(value(store, lambda, x, training)); // (…, k)
         return z.mul(singular).matMul(up); // (…, out)
+    }
+
+    /** The number m of singular-value vectors the router mixes. */
+    int heads() {
+        return Math.toIntExact(lambda.getArray().getShape().get(0));
+    }
+
+    GateRecorder recorder() {
+        return recorder;
+    }
+
+    void setRecorder(GateRecorder value) {
+        recorder = value;
     }
 
     @Override
