@@ -43,7 +43,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         @Option(names = "--model", description = "Hugging Face model folder.")
         Path model;
 
-        @Option(names = "--shape", description = "Random weights of a named shape: llama-7b, llama-13b, tinyllama-1.1b, gpt-j-6b, gpt2.")
+        @Option(names = "--shape", description = "Random weights of a named shape (ModelPresets): llama-7b, mistral-7b,"
+                + " qwen2.5-7b, gemma-7b, pythia-6.9b, …")
         String shape;
     }
 
