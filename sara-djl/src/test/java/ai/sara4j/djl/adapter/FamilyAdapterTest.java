@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.sara4j.core.safetensors.SafetensorsFile;
 import ai.sara4j.core.safetensors.SafetensorsWriter;
 import ai.sara4j.core.target.TargetMatcher;
+import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.CausalLM;
 import ai.sara4j.djl.model.ModelLoader;
@@ -96,6 +97,42 @@ class FamilyAdapterTest {
             MergedCheckpointWriter.write(model(name), sara, merged); // W0 + ΔW under the checkpoint's own names
             assertClose(name + " merged", mask, trained, logits(ModelLoader.load(merged, manager), manager, ids,
                     mask, shape), vocab);
+        }
+    }
+
+    /**
+     * Half precision, as on a GPU: every family's FP16 base gives transformers' float32 logits to FP16's precision,
+     * and a loss-scaled training step of float32 adapters on it is finite and moves the adapters.
+     */
+    @ParameterizedTest
+    @MethodSource("families")
+    void fp16BaseRunsAndTrainsEveryFamily(String name) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager();
+                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
+            CausalLM lm = ModelLoader.load(model(name), manager, DataType.FLOAT16);
+            long[] mask = expected.readLongs("attention_mask");
+            float[] logits = logits(lm, manager, expected.readLongs("input_ids"), mask,
+                    expected.info("input_ids").shape());
+            float[] want = expected.readFloats("logits");
+            double scale = 0;
+            double max = 0;
+            for (int pos = 0; pos < mask.length; pos++) {
+                for (int v = 0; mask[pos] == 1 && v < lm.config().vocabSize(); v++) {
+                    int i = pos * lm.config().vocabSize() + v;
+                    scale = Math.max(scale, Math.abs(want[i]));
+                    max = Math.max(max, Math.abs(want[i] - logits[i]));
+                }
+            }
+            assertTrue(max <= 0.02 * scale, name + ": FP16 max |Δlogit| " + max + " of " + scale);
+            AdaptedModel lora = Adapters.inject(lm, LoraConfig.builder(
+                    TargetMatcher.allLinear()).r(4).alpha(8).dropout(0.1).build());
+            float[] before = lora.trainableParameters().get(1).getArray().toFloatArray();
+            Trainer.Result result = Trainer.builder(lora).data(randomSequences(lm.config().vocabSize()))
+                    .options(TrainingOptions.builder().maxSteps(2).batchSize(4).learningRate(0.01).warmupSteps(0)
+                            .lossScaling(true).build()).build().train();
+            assertTrue(Double.isFinite(result.finalLoss()), name + ": loss " + result.finalLoss());
+            assertTrue(maxDiff(before, lora.trainableParameters().get(1).getArray().toFloatArray()) > 0,
+                    name + ": the adapter did not move");
         }
     }
 
