@@ -137,16 +137,15 @@ public final class Recipe {
     /**
      * The training values this recipe leaves unset, with the {@link TrainingOptions} default that then applies.
      *
-     * @return builder name to the default's value as text, in {@link #TRAINING_KEYS} order
+     * @return builder name to the default value (whole numbers as {@code Long}), in {@link #TRAINING_KEYS} order
      */
-    public Map<String, String> trainingDefaults() {
-        Map<String, String> defaults = TrainingOptions.builder().build().settings();
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String key : TRAINING_KEYS) {
-            if (!training.containsKey(key)) {
-                out.put(key, defaults.get(key));
-            }
-        }
+    public Map<String, Number> trainingDefaults() {
+        TrainingOptions d = TrainingOptions.builder().build();
+        Map<String, Number> all = Map.of("learningRate", d.learningRate(), "epochs", (long) d.epochs(),
+                "batchSize", (long) d.batchSize(), "warmupSteps", d.warmupSteps(), "weightDecay", d.weightDecay(),
+                "labelSmoothing", d.labelSmoothing(), "maxGradNorm", d.maxGradNorm(), "seed", d.seed());
+        Map<String, Number> out = new LinkedHashMap<>();
+        TRAINING_KEYS.stream().filter(k -> !training.containsKey(k)).forEach(k -> out.put(k, all.get(k)));
         return out;
     }
 

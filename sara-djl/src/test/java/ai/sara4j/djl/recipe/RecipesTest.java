@@ -119,7 +119,7 @@ class RecipesTest {
         assertEquals(0.1, options.labelSmoothing());
         assertEquals(314, options.seed());
         assertEquals(1.0, options.maxGradNorm()); // Table 7 has no clipping: the default
-        assertEquals(Map.of("maxGradNorm", "1.0"), recipe.trainingDefaults());
+        assertEquals(Map.of("maxGradNorm", 1.0), recipe.trainingDefaults());
 
         TrainingOptions changed = recipe.trainingOptions().learningRate(1e-3).maxSteps(7).build();
         assertEquals(1e-3, changed.learningRate());
@@ -127,10 +127,10 @@ class RecipesTest {
         assertEquals(0.1, changed.labelSmoothing());
         assertEquals(314, changed.seed());
 
-        Map<String, String> commonsenseDefaults = Recipes.named("sara-commonsense-llama7b").trainingDefaults();
+        Map<String, Number> commonsenseDefaults = Recipes.named("sara-commonsense-llama7b").trainingDefaults();
         assertEquals(List.of("weightDecay", "labelSmoothing", "maxGradNorm", "seed"),
                 List.copyOf(commonsenseDefaults.keySet()));
-        assertEquals("42", commonsenseDefaults.get("seed"));
+        assertEquals(42L, commonsenseDefaults.get("seed"));
     }
 
     @Test
