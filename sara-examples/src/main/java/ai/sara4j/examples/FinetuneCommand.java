@@ -152,9 +152,9 @@ final class FinetuneCommand implements Callable<Integer> {
         if (preset != null) {
             adapterChoice.recipe(preset, given("--method"), given("--targets"));
         }
+        adapterChoice.check(seed); // the values and the method's taking them; the seed is not checked
         Device dev = device.device();
         TrainingOptions options = options(dev, preset);
-        adapterChoice.check(options.seed());
         if (maxLen < 2) {
             throw new IllegalArgumentException("--max-len must be >= 2, got " + maxLen);
         }
