@@ -10,6 +10,7 @@ import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.AdapterConfig;
 import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.AdapterOptions;
+import ai.sara4j.djl.recipe.Recipe;
 import ai.sara4j.djl.svd.EngineSingularValues;
 import ai.sara4j.djl.svd.EngineSvd;
 import java.io.IOException;
@@ -67,6 +68,29 @@ final class AdapterChoice {
     @Option(names = "--method-option", paramLabel = "KEY=VALUE", description = "Method-specific option, repeatable (e.g. use_rslora=true for LoRA).")
     Map<String, String> extra = new LinkedHashMap<>();
 
+    /** The preset ({@code finetune --recipe}) whose values stand where no option is given; null for none. */
+    private Recipe recipe;
+
+    /**
+     * Takes {@code preset}'s method, targets (unless {@code --targets} was given), adapter values and method options
+     * for every option not given.
+     *
+     * @param preset the recipe
+     * @param methodGiven whether {@code --method} was given: then it must be the recipe's
+     * @param targetsGiven whether {@code --targets} was given
+     */
+    void recipe(Recipe preset, boolean methodGiven, boolean targetsGiven) {
+        if (methodGiven && !method.equals(preset.method())) {
+            throw new IllegalArgumentException("--method " + method + " does not go with --recipe " + preset.name()
+                    + ", a " + preset.method() + " recipe: leave --method out or pick a " + method + " recipe");
+        }
+        method = preset.method();
+        if (!targetsGiven && !preset.targets().isEmpty()) {
+            targets.targets = String.join(",", preset.targets());
+        }
+        recipe = preset;
+    }
+
     /**
      * The method's configuration. {@code --match-lora-r} needs the checkpoint folder {@code model} (its singular
      * values, computed on {@code device}); without a folder it is an error.
@@ -95,7 +119,10 @@ final class AdapterChoice {
     }
 
     private AdapterOptions options(TargetMatcher matcher, Double threshold, Map<String, Integer> ranks, long seed) {
-        AdapterOptions.Builder b = AdapterOptions.builder(matcher).ranks(ranks).seed(seed).extra(extra);
+        Map<String, String> methodOptions = new LinkedHashMap<>(recipe == null ? Map.of() : recipe.methodOptions());
+        methodOptions.putAll(extra);
+        AdapterOptions.Builder b = (recipe == null ? AdapterOptions.builder(matcher) : recipe.adapterOptions(matcher))
+                .ranks(ranks).seed(seed).extra(methodOptions);
         Optional.ofNullable(r).ifPresent(b::r);
         Optional.ofNullable(alpha).ifPresent(b::alpha);
         Optional.ofNullable(threshold).ifPresent(b::threshold);
@@ -114,7 +141,8 @@ final class AdapterChoice {
         if (model == null) {
             throw new IllegalArgumentException("--match-lora-r needs --model (the singular values of a checkpoint)");
         }
-        int headCount = heads == null ? 5 : heads;
+        int headCount = heads != null ? heads
+                : recipe == null ? 5 : recipe.value("heads").map(Number::intValue).orElse(5);
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             RankPlanner planner = RankPlanner.of(checkpoint, matcher, CheckpointLayouts.storedInByOut(model));
             EngineSingularValues values = new EngineSingularValues(device, DataType.FLOAT64, EngineSvd.Algorithm.SVD,

@@ -10,6 +10,8 @@ import ai.sara4j.djl.adapter.AdapterMethods;
 import ai.sara4j.djl.adapter.Adapters;
 import ai.sara4j.djl.adapter.AdaptedModel;
 import ai.sara4j.djl.model.LanguageModel;
+import ai.sara4j.djl.recipe.Recipe;
+import ai.sara4j.djl.recipe.Recipes;
 import ai.sara4j.djl.train.RunFingerprint;
 import ai.sara4j.djl.train.StepMetrics;
 import ai.sara4j.djl.train.Trainer;
@@ -27,14 +29,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ./sara finetune}: trains an adapter on LLM-Adapters JSON or E2E data and writes a run folder. */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
@@ -55,6 +61,10 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Option(names = "--format", description = "alpaca or e2e (default: alpaca for .json files, else e2e).")
     String format;
+
+    @Option(names = "--recipe", description = "A paper's hyperparameters as a named preset (./sara recipes lists them);"
+            + " every option given explicitly overrides the preset's value.")
+    String recipe;
 
     @Mixin
     AdapterChoice adapterChoice;
@@ -119,17 +129,32 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     OverwriteOption overwrite;
 
+    @Spec
+    CommandSpec spec;
+
     /** The command-line option of each {@link TrainingOptions} builder option. */
-    private static final Map<String, String> FLAGS = Map.of("learningRate", "--lr", "epochs", "--epochs",
-            "maxSteps", "--max-steps", "batchSize", "--batch-size", "gradientAccumulation", "--grad-accum",
-            "warmupSteps", "--warmup", "weightDecay", "--weight-decay", "maxGradNorm", "--max-grad-norm",
-            "saveEvery", "--save-every", "labelSmoothing", "--label-smoothing");
+    static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("learningRate", "--lr"),
+            Map.entry("epochs", "--epochs"), Map.entry("maxSteps", "--max-steps"),
+            Map.entry("batchSize", "--batch-size"), Map.entry("gradientAccumulation", "--grad-accum"),
+            Map.entry("warmupSteps", "--warmup"), Map.entry("weightDecay", "--weight-decay"),
+            Map.entry("maxGradNorm", "--max-grad-norm"), Map.entry("saveEvery", "--save-every"),
+            Map.entry("labelSmoothing", "--label-smoothing"), Map.entry("seed", "--seed"));
+
+    /** The options that change what a {@code --recipe} sets, named in the run's log as its overrides. */
+    private static final Set<String> RECIPE_FLAGS = Set.of("--method", "--r", "--alpha", "--threshold",
+            "--match-lora-r", "--heads", "--dropout", "--targets", "--method-option", "--lr", "--epochs",
+            "--max-steps", "--batch-size", "--warmup", "--weight-decay", "--max-grad-norm", "--label-smoothing",
+            "--seed");
 
     @Override
     public Integer call() throws Exception {
-        adapterChoice.check(seed);
+        Recipe preset = recipe == null ? null : Recipes.named(recipe);
+        if (preset != null) {
+            adapterChoice.recipe(preset, given("--method"), given("--targets"));
+        }
+        adapterChoice.check(seed); // the values and the method's taking them; the seed is not checked
         Device dev = device.device();
-        TrainingOptions options = options(dev);
+        TrainingOptions options = options(dev, preset);
         if (maxLen < 2) {
             throw new IllegalArgumentException("--max-len must be >= 2, got " + maxLen);
         }
@@ -145,18 +170,25 @@ final class FinetuneCommand implements Callable<Integer> {
             TokenizedDataset tokens = ExampleTokenizer.of(lm.tokenizer(), eos, maxLen).tokenize(examples);
             System.err.printf(Locale.ROOT, "data: %d examples from %s, %d truncated at --max-len %d, %d dropped"
                     + " (prompt alone too long)%n", examples.size(), data, tokens.truncated(), maxLen, tokens.dropped());
-            AdapterConfig config = adapterChoice.config(model, dev, seed);
+            AdapterConfig config = adapterChoice.config(model, dev, options.seed());
             AdaptedModel adapter = Adapters.inject(lm.model(), config);
             System.err.printf(Locale.ROOT, "%s: %d trainable parameters on %d modules%n", config.method(),
                     adapter.trainableCount(), adapter.layers().size());
             Trainer.Result result;
             try (ProgressBar bar = ProgressBars.create("train", "steps")) {
-                result = Trainer.builder(adapter).data(tokens).padTokenId(eos).options(options)
+                Trainer.Builder trainer = Trainer.builder(adapter).data(tokens).padTokenId(eos).options(options)
                         .onStep(m -> show(bar, m)).runFolder(out).resume(resume).keepCheckpoints(keepCheckpoints)
                         .fingerprint("model", RunFingerprint.modelFolder(model))
                         .fingerprint("data.file", RunFingerprint.sha256(data))
-                        .fingerprint("data.maxLength", Integer.toString(maxLen))
-                        .build().train();
+                        .fingerprint("data.maxLength", Integer.toString(maxLen));
+                if (preset != null) {
+                    String overrides = overrides();
+                    System.err.printf(Locale.ROOT, "recipe %s (%s; %s, %s): %s; overridden: %s%n", preset.name(),
+                            preset.source(), preset.task(), preset.model(), RecipesCommand.options(preset),
+                            overrides.isEmpty() ? "nothing" : overrides);
+                    trainer.fingerprint("recipe", preset.name()).fingerprint("recipe.overrides", overrides);
+                }
+                result = trainer.build().train();
             }
             // the adapter remembers its base, so merge/export/generate need no --model
             Path saved = out.resolve(TrainingRun.ADAPTER);
@@ -196,13 +228,27 @@ final class FinetuneCommand implements Callable<Integer> {
         }
     }
 
-    /** The training options of the command line, checked before any work (an error names the option). */
-    private TrainingOptions options(Device dev) {
-        TrainingOptions.Builder b = TrainingOptions.builder()
-                .learningRate(lr != null ? lr : paperLearningRate(adapterChoice.method)).batchSize(batchSize)
-                .gradientAccumulation(gradAccum).warmupSteps(warmup).weightDecay(weightDecay)
-                .maxGradNorm(maxGradNorm).seed(seed).saveEvery(saveEvery).lossScaling(dev.isGpu())
-                .gradientCheckpointing(gradientCheckpointing).labelSmoothing(labelSmoothing);
+    /**
+     * The training options of the command line, checked before any work (an error names the option): a recipe's
+     * values where it has them and the option was not given, else the option's value.
+     */
+    private TrainingOptions options(Device dev, Recipe preset) {
+        TrainingOptions.Builder b = preset == null ? TrainingOptions.builder() : preset.trainingOptions();
+        if (lr != null) {
+            b.learningRate(lr);
+        } else if (preset == null) {
+            b.learningRate(paperLearningRate(adapterChoice.method));
+        } else if (preset.value("learningRate").isEmpty()) {
+            throw new IllegalArgumentException("recipe " + preset.name() + " gives no learning rate; pass --lr");
+        }
+        override(preset, "--batch-size", batchSize, b::batchSize);
+        override(preset, "--warmup", warmup, b::warmupSteps);
+        override(preset, "--weight-decay", weightDecay, b::weightDecay);
+        override(preset, "--max-grad-norm", maxGradNorm, b::maxGradNorm);
+        override(preset, "--seed", seed, b::seed);
+        override(preset, "--label-smoothing", labelSmoothing, b::labelSmoothing);
+        b.gradientAccumulation(gradAccum).saveEvery(saveEvery).lossScaling(dev.isGpu())
+                .gradientCheckpointing(gradientCheckpointing);
         if (length.maxSteps != null) {
             b.maxSteps(length.maxSteps);
         } else if (length.epochs != null) {
@@ -213,6 +259,26 @@ final class FinetuneCommand implements Callable<Integer> {
         } catch (TrainingOptions.InvalidOptionException e) {
             throw new IllegalArgumentException(FLAGS.getOrDefault(e.option(), e.option()) + " " + e.problem(), e);
         }
+    }
+
+    /** Sets an option's value unless a recipe holds the value and the option was not given on the command line. */
+    private <T> void override(Recipe preset, String flag, T value, Consumer<T> setter) {
+        if (preset == null || given(flag)) {
+            setter.accept(value);
+        }
+    }
+
+    /** Whether {@code flag} was given on the command line (not its default). */
+    private boolean given(String flag) {
+        return spec.commandLine().getParseResult().hasMatchedOption(flag);
+    }
+
+    /** The options given on the command line that change what a recipe sets, with their values as typed. */
+    private String overrides() {
+        return spec.commandLine().getParseResult().matchedOptions().stream()
+                .filter(o -> RECIPE_FLAGS.contains(o.longestName()))
+                .map(o -> o.longestName() + " " + String.join(" ", o.originalStringValues()))
+                .distinct().reduce((a, b) -> a + ", " + b).orElse("");
     }
 
     static double paperLearningRate(String method) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
         versionProvider = SaraCli.Version.class,
         description = "SVD-based adaptive low-rank adapters (SARA, Mo-SARA, LoRA, SoRA, EDoRA) for LLMs on DJL.",
         subcommands = {DemoCommand.class, PlanCommand.class, FinetuneCommand.class, EvalCommand.class, LogitsCommand.class,
-            GenerateCommand.class, MergeCommand.class, ExportCommand.class, RoutesCommand.class, BenchCommand.class})
+            GenerateCommand.class, MergeCommand.class, ExportCommand.class, RoutesCommand.class, RecipesCommand.class,
+            BenchCommand.class})
 public final class SaraCli {
     private static final Logger LOG = LoggerFactory.getLogger(SaraCli.class);
 
