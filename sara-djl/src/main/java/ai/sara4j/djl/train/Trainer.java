@@ -38,10 +38,12 @@ import org.slf4j.LoggerFactory;
  *         .train();                                     // in memory; .runFolder(path) writes metrics, checkpoints
  * }</pre>
  *
- * <p>One optimizer update: {@code gradientAccumulation} micro-batches in the {@link BatchOrder}, each forward and
- * backward inside its own {@link NDScope} (nothing survives a micro-batch but the accumulated gradients); the loss is
- * the summed loss divided by the counted targets of the whole update (so accumulation equals one big batch);
- * gradients are unscaled ({@link LossScaler}), their global norm taken and clipped, then {@link AdamW} applies the
+ * <p>One optimizer update: {@code gradientAccumulation} micro-batches in the {@link BatchOrder} (fewer for the last
+ * update of an epoch that the accumulation does not divide: as in transformers' Trainer, no update takes micro-batches
+ * of two epochs, see {@link TrainingOptions#updatesPerEpoch}), each forward and backward inside its own
+ * {@link NDScope} (nothing survives a micro-batch but the accumulated gradients); the loss is the summed loss divided
+ * by the counted targets of the whole update (so accumulation equals one big batch, as transformers' Trainer with
+ * {@code num_items_in_batch}); gradients are unscaled ({@link LossScaler}), their global norm taken and clipped, then {@link AdamW} applies the
  * {@link LinearSchedule}'s learning rate, every {@link StepHook} runs, and gradients are zeroed. An update with
  * non-finite gradients is skipped and counted; a run whose updates were all skipped fails and writes no adapter.
  *
@@ -124,7 +126,6 @@ public final class Trainer {
         Map<String, Parameter> parameters = namedTrainable();
         BatchOrder order = new BatchOrder(source.size(), options.batchSize(), options.seed());
         long totalSteps = options.totalSteps(order.batchesPerEpoch());
-        long lastBatch = options.maxSteps() > 0 ? Long.MAX_VALUE : (long) options.epochs() * order.batchesPerEpoch();
         long warmup = options.warmupFor(totalSteps);
         if (warmup != options.warmupSteps()) {
             LOG.warn("warm-up of {} updates is not shorter than the run's {} updates: using {} (a tenth of the run)"
@@ -166,20 +167,17 @@ public final class Trainer {
             while (step < totalSteps) {
                 long stepStart = System.nanoTime();
                 double lr = schedule.learningRate(step);
+                long firstBatch = firstBatch(step, order);
+                int count = microBatchCount(firstBatch, order);
                 List<List<Integer>> microBatches = new ArrayList<>();
-                for (int i = 0; i < options.gradientAccumulation(); i++) {
-                    long batch = step * options.gradientAccumulation() + i;
-                    if (batch >= lastBatch) {
-                        break; // the epochs' last update may have fewer micro-batches
-                    }
-                    microBatches.add(order.batch(batch));
+                for (int i = 0; i < count; i++) {
+                    microBatches.add(order.batch(firstBatch + i));
                 }
                 long targets = 0;
                 for (List<Integer> microBatch : microBatches) {
                     targets += source.countedTargets(microBatch);
                 }
                 double lossFactor = scaler.scale() / Math.max(1, targets);
-                long firstBatch = step * options.gradientAccumulation();
                 MicroBatchLoss pass = step == firstStep ? firstPass(microBatches, firstBatch, lossFactor, manager, store)
                         : accumulate(microBatches, firstBatch, lossFactor, manager, store);
                 loss = pass.lossSum() / Math.max(1, targets);
@@ -206,7 +204,7 @@ public final class Trainer {
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 Map<String, Number> hookMetrics = new LinkedHashMap<>();
                 hooks.forEach(h -> hookMetrics.putAll(h.metrics()));
-                double epoch = (double) (step * options.gradientAccumulation()) / order.batchesPerEpoch();
+                double epoch = (double) (firstBatch + count) / order.batchesPerEpoch();
                 StepMetrics metrics = new StepMetrics(step, totalSteps, epoch, loss, lr, norm, tokens,
                         pass.tokens() / seconds, scaler.skipped(), scaler.scale(), hookMetrics);
                 if (run != null) {
@@ -228,6 +226,21 @@ public final class Trainer {
             }
             return new Result(step, scaler.skipped(), loss, tokens, (System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /**
+     * The global number of the first micro-batch of update {@code step} (from 0): updates are counted per epoch, as
+     * in transformers' Trainer, so that none takes micro-batches of two epochs.
+     */
+    private long firstBatch(long step, BatchOrder order) {
+        long perEpoch = options.updatesPerEpoch(order.batchesPerEpoch());
+        return step / perEpoch * order.batchesPerEpoch() + step % perEpoch * options.gradientAccumulation();
+    }
+
+    /** The micro-batches of the update starting at {@code firstBatch}: fewer at the end of an epoch. */
+    private int microBatchCount(long firstBatch, BatchOrder order) {
+        long leftInEpoch = order.batchesPerEpoch() - firstBatch % order.batchesPerEpoch();
+        return (int) Math.min(options.gradientAccumulation(), leftInEpoch);
     }
 
     /**

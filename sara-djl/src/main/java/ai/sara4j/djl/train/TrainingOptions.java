@@ -157,14 +157,25 @@ public final class TrainingOptions {
      * Optimizer updates of a run over data of {@code batchesPerEpoch} micro-batches per epoch.
      *
      * @param batchesPerEpoch micro-batches in one pass over the data
-     * @return {@link #maxSteps()} when set, else the updates of {@link #epochs()} passes (the last one possibly with
-     *     fewer micro-batches)
+     * @return {@link #maxSteps()} when set, else {@link #epochs()} times {@link #updatesPerEpoch}
      */
     public long totalSteps(int batchesPerEpoch) {
         if (maxSteps > 0) {
             return maxSteps;
         }
-        return ((long) epochs * batchesPerEpoch + gradientAccumulation - 1) / gradientAccumulation;
+        return (long) epochs * updatesPerEpoch(batchesPerEpoch);
+    }
+
+    /**
+     * Optimizer updates per pass over the data: as in transformers' Trainer, an update never takes micro-batches of
+     * two epochs, so each epoch has ⌈batchesPerEpoch / gradientAccumulation⌉ updates, its last one with the
+     * remaining micro-batches when the accumulation does not divide the epoch.
+     *
+     * @param batchesPerEpoch micro-batches in one pass over the data, &gt;= 1
+     * @return the updates of one epoch
+     */
+    public long updatesPerEpoch(int batchesPerEpoch) {
+        return (batchesPerEpoch + gradientAccumulation - 1) / gradientAccumulation;
     }
 
     /**

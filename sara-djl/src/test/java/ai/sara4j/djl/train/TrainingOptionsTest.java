@@ -43,7 +43,9 @@ class TrainingOptionsTest {
         assertEquals(9, o.totalSteps(1000));
         TrainingOptions byEpochs = o.toBuilder().epochs(2).build();
         assertEquals(0, byEpochs.maxSteps());
-        assertEquals((2 * 5 + 1) / 2, byEpochs.totalSteps(5)); // 10 micro-batches, 2 per update
+        assertEquals(2 * 3, byEpochs.totalSteps(5)); // 5 micro-batches per epoch, 2 per update: 2 + 2 + 1
+        assertEquals(3, byEpochs.updatesPerEpoch(5));
+        assertEquals(2, byEpochs.updatesPerEpoch(4));
     }
 
     @Test
