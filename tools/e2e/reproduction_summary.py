@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 ROWS = [("lora", "LoRA (SARA4J)"), ("peft-lora", "LoRA (HF PEFT)"), ("sara", "SARA (SARA4J)"),
+        ("sara-budget", "SARA at LoRA's budget (SARA4J)"),
         ("mosara", "Mo-SARA (SARA4J)"), ("sora", "SoRA (SARA4J)"), ("edora", "EDoRA (SARA4J)")]
+EXTRA = {"sara-budget"}  # rows shown only when run (METHODS=...)
 METRICS = [("bleu", "BLEU", 2), ("nist", "NIST", 3), ("rouge_l", "ROUGE-L", 2), ("cider", "CIDEr", 3)]
 
 
@@ -58,14 +60,20 @@ def main(out):
            [m[1] for m in METRICS[2:]] + ["Final train loss", "Train s / run", "Eval s / run"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
-    for key, label in ROWS:
+    labels = dict(ROWS)
+    # METHOD-Nx runs (METHOD at N times its learning rate) follow the fixed rows
+    checks = [(key, f"{labels[key.rsplit('-', 1)[0]]} at {key.rsplit('-', 1)[1][:-1]}× lr")
+              for key in sorted(runs) if key not in labels]
+    for key, label in ROWS + checks:
         rs = runs.get(key)
+        if not rs and key in EXTRA:
+            continue
         if not rs:
             print(f"| {label} | | | 0 |" + " |" * (len(head) - 4))
             continue
         params = "/".join(f"{p:,}" for p in sorted({r["trainable_parameters"] for r in rs}))
-        if key == "sora":
-            kept = [sora_retained(out / f"sora-s{r['seed']}" / "adapter") for r in rs]
+        if key.split("-")[0] == "sora":
+            kept = [sora_retained(out / f"{key}-s{r['seed']}" / "adapter") for r in rs]
             params += f" ({min(kept):,}–{max(kept):,} after pruning)" if min(kept) != max(kept) \
                 else f" ({kept[0]:,} after pruning)"
         cells = [label, f"{rs[0]['lr']:g}", params,
