@@ -19,9 +19,9 @@
 # The lr rule: LoRA's learning rate is the one earlier work tuned for this model (LORA_LR, 3e-3,
 # tools/e2e/compare_e2e.sh); every other method gets LORA_LR times the ratio of its paper's learning rate to the LoRA
 # learning rate of the same paper or code: SARA 8e-3 / 2e-4 = 40x, Mo-SARA 7e-2 / 2e-4 = 350x (SARA paper Table 7
-# against the LoRA paper's E2E recipe, which Table 3's LoRA row comes from), SoRA 1x (its code trains LoRA and SoRA
-# with the same optimiser settings), EDoRA 1x (its code searches the learning rate; 3e-3 lies inside its grid).
-# The same for every seed; no run is re-tuned.
+# against the LoRA paper's E2E recipe, which Table 3's LoRA row comes from), SoRA 1x (its script gives one rate and
+# no LoRA rate of its own), EDoRA 1x (its code searches the rate over 1e-4..5e-3 and gives no ratio to LoRA).
+# The same for every seed; no run is re-tuned. docs/reproduction.md has the table these runs made.
 set -euo pipefail
 if [[ "${1:-}" == "--job" ]]; then
   # one run: --job OUT_DIR METHOD SEED EPOCHS
