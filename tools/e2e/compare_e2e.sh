@@ -3,8 +3,8 @@
 # LoRA trained the same way in Python, and SARA in plain PyTorch with SARA4J's per-module ranks (PEFT has no SARA), on
 # E2E lines with tinystories-656k, all seven linear targets, r 16, lr 3e-3, batch 16, max length 128, seed 42;
 # BLEU/ROUGE-L by `./sara eval` for all four (and the base model).
-# Usage: tools/e2e/compare_e2e.sh OUT_DIR [EPOCHS] [EVAL_LIMIT]   (run from the repository root; PYTHON: a Python with torch, transformers, peft,
-#   default /tmp/ckpt-venv/bin/python)
+# Usage: tools/e2e/compare_e2e.sh OUT_DIR [EPOCHS] [EVAL_LIMIT]   (run from the repository root; PYTHON: a Python
+#   with torch, transformers and peft, default /tmp/ckpt-venv/bin/python)
 # One intra-op thread per run (THREADS=n to change): on 2 cores, two runs with two threads each slow down manyfold.
 set -euo pipefail
 out="$1"; epochs="${2:-3}"; limit="${3:-100}"

@@ -3,8 +3,9 @@
 
 Same recipe as the Java run (and LLM-Adapters' finetune.py): the text "<mr> || <text>" tokenized once (the tokenizer
 adds BOS) + EOS, labels masked over the length of the prompt "<mr> ||" tokenized alone, so the loss covers the
-target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW (--weight-decay, default 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout
---dropout (default 0.05), token-mean cross-entropy with --label-smoothing (default 0, torch's definition).
+target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW
+(--weight-decay, default 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout --dropout
+(default 0.05), token-mean cross-entropy with --label-smoothing (default 0; torch's definition, as SARA4J's).
 The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
 
 --method sara --sara-config DIR: PEFT has no SARA, so the reference is SARA4J's SaraLayer restated in PyTorch
