@@ -3,7 +3,9 @@
 
 Same recipe as the Java run (and LLM-Adapters' finetune.py): the text "<mr> || <text>" tokenized once (the tokenizer
 adds BOS) + EOS, labels masked over the length of the prompt "<mr> ||" tokenized alone, so the loss covers the
-target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW (weight decay 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout 0.05.
+target; sequences cut at --max-len (the target's end goes), seeded shuffle per epoch, right padding, AdamW
+(--weight-decay, default 0), linear warm-up then decay to 0, global-norm clipping 1.0, LoRA dropout --dropout
+(default 0.05), token-mean cross-entropy with --label-smoothing (default 0; torch's definition, as SARA4J's).
 The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
 
 --method sara --sara-config DIR: PEFT has no SARA, so the reference is SARA4J's SaraLayer restated in PyTorch
@@ -11,7 +13,7 @@ The adapter is saved in PEFT's format, which `./sara eval --adapter` loads.
 the per-module ranks of the SARA4J adapter folder DIR (its adapter_config.json is copied, the tensors are saved under
 SARA4J's names), so both frameworks train the same architecture; only the random draws differ.
 
-  /tmp/venv/bin/python tools/e2e/peft_e2e_train.py --model ../shared/models/tinystories-656k \
+  /tmp/ckpt-venv/bin/python tools/e2e/peft_e2e_train.py --model ../shared/models/tinystories-656k \
       --data ../shared/data/e2e/valid.txt --out runs/peft-lora
 """
 import argparse
@@ -43,6 +45,10 @@ p.add_argument("--batch-size", type=int, default=16)
 p.add_argument("--max-len", type=int, default=128)
 p.add_argument("--warmup", type=int, default=100)
 p.add_argument("--seed", type=int, default=42)
+p.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout")
+p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW decoupled weight decay")
+p.add_argument("--label-smoothing", type=float, default=0.0, help="torch cross-entropy label smoothing")
+p.add_argument("--max-steps", type=int, default=0, help="stop after this many updates (0: all epochs)")
 p.add_argument("--threads", type=int, default=2)
 a = p.parse_args()
 
@@ -73,7 +79,7 @@ class SaraLinear(torch.nn.Module):
 
 model = AutoModelForCausalLM.from_pretrained(a.model, torch_dtype=torch.float32, attn_implementation="eager")
 if a.method == "lora":
-    model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha, lora_dropout=0.05,
+    model = get_peft_model(model, LoraConfig(r=a.r, lora_alpha=a.alpha, lora_dropout=a.dropout,
                                              target_modules=a.targets.split(",")))
 else:
     sara_config = json.loads((Path(a.sara_config) / "adapter_config.json").read_text())
@@ -99,9 +105,9 @@ for line in open(a.data, encoding="utf-8"):
 print(f"{len(examples)} examples, {truncated} truncated at {a.max_len}")
 
 batches_per_epoch = (len(examples) + a.batch_size - 1) // a.batch_size
-total = batches_per_epoch * a.epochs
+total = batches_per_epoch * a.epochs if a.max_steps <= 0 else a.max_steps
 params = [q for q in model.parameters() if q.requires_grad]
-opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.0)
+opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.weight_decay)
 sched = get_linear_schedule_with_warmup(opt, a.warmup, total)
 model.train()
 step, start = 0, time.time()
@@ -109,12 +115,16 @@ for epoch in range(a.epochs):
     order = list(range(len(examples)))
     random.Random(a.seed + epoch).shuffle(order)
     for b in range(batches_per_epoch):
+        if step == total:
+            break
         batch = [examples[i] for i in order[b * a.batch_size:(b + 1) * a.batch_size]]
         width = max(len(ids) for ids, _ in batch)
         ids = torch.tensor([x + [eos] * (width - len(x)) for x, _ in batch])
         mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in batch])
         labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in batch])
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), labels[:, 1:].reshape(-1),
+                                                 ignore_index=-100, label_smoothing=a.label_smoothing)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
