@@ -83,11 +83,11 @@ record AttentionContext(NDArray cos, NDArray sin, Mask full, Mask sliding, KvCac
         NDArray tokens = mask.eq(1);
         boolean unpadded = tokens.all().getBoolean();
         NDArray causal = keyPos.lte(queryPos).logicalAnd(tokens.reshape(b, 1, 1, s)); // (B, 1, T, S)
-        Mask full = mask(causal, unpadded, past, t, true);
+        Mask full = withLayout(causal, unpadded, past, t, true);
         Mask sliding = null;
         if (window > 0) {
             NDArray inWindow = keyPos.gt(queryPos.sub(window)); // (T, S)
-            sliding = mask(causal.logicalAnd(inWindow), unpadded, past, t, s <= window);
+            sliding = withLayout(causal.logicalAnd(inWindow), unpadded, past, t, s <= window);
         }
         return new AttentionContext(cos, sin, full, sliding, cache);
     }
@@ -106,7 +106,7 @@ record AttentionContext(NDArray cos, NDArray sin, Mask full, Mask sliding, KvCac
      * {@code allowed} with every key given to a query that has none, and its layout; {@code fits} says the window
      * (if any) covers the whole sequence, so that causality alone describes the mask.
      */
-    private static Mask mask(NDArray allowed, boolean unpadded, int past, long t, boolean fits) {
+    private static Mask withLayout(NDArray allowed, boolean unpadded, int past, long t, boolean fits) {
         NDArray unattended = allowed.sum(new int[] {-1}, true).eq(0); // (B, 1, T, 1)
         MaskLayout layout = MaskLayout.EXPLICIT;
         if (unpadded && fits) {

@@ -115,6 +115,18 @@ public final class CausalLM extends AbstractBlock {
         return out;
     }
 
+    /** The parameters the configuration declares (the builder's, not injected adapters'), a tied head once. */
+    long declaredParameterCount() {
+        long count = 0;
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            Shape shape = declaredShapes.get(e.getValue());
+            if (shape != null && !(config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight"))) {
+                count += shape.size();
+            }
+        }
+        return count;
+    }
+
     /** The shape the configuration implies for a parameter created by the model builder, or null. */
     Shape declaredShape(Parameter p) {
         return declaredShapes.get(p);

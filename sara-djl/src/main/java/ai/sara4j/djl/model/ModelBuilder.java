@@ -34,18 +34,6 @@ final class ModelBuilder {
         };
     }
 
-    /** The parameters {@code config} declares, a tied head counted once. */
-    static long parameterCount(ModelConfig config) {
-        CausalLM model = build(config);
-        long count = 0;
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            if (!(config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight"))) {
-                count += model.declaredShape(e.getValue()).size();
-            }
-        }
-        return count;
-    }
-
     /**
      * LLaMA and the families on its pattern: {@code model.layers.N.self_attn.{q,k,v,o}_proj},
      * {@code mlp.{gate,up,down}_proj}, RMSNorms; what each family changes is local: Qwen2's biases on q, k and v,

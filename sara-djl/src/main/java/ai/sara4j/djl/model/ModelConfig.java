@@ -355,7 +355,7 @@ public record ModelConfig(
      * @return the count of every weight and bias, a tied head counted once
      */
     public long parameterCount() {
-        return ModelBuilder.parameterCount(this);
+        return ModelBuilder.build(this).declaredParameterCount();
     }
 
     /** Typed access to config.json fields with errors naming the file and field. */

@@ -92,7 +92,7 @@ public final class ModelLoader {
             throw e;
         }
         LOG.info("loaded {} model from {}: {} parameters as {}", config.family().modelType(), folder,
-                config.parameterCount(), dtype);
+                model.declaredParameterCount(), dtype);
         return model;
     }
 

@@ -47,6 +47,7 @@ public final class RmsNorm extends AbstractBlock {
     public RmsNorm(double eps, Scale scale) {
         this.eps = (float) eps;
         this.scale = scale;
+        // Gemma's w is an offset: typed BETA so that random-weight models (ModelLoader.random) start it at 0, scale 1
         this.weight = addParameter(Parameter.builder().setName("weight").setType(
                 scale == Scale.ONE_PLUS_WEIGHT_IN_FLOAT32 ? Parameter.Type.BETA : Parameter.Type.GAMMA).build());
     }

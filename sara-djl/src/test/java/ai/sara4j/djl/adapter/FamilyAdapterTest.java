@@ -14,12 +14,12 @@ import ai.sara4j.core.target.TargetMatcher;
 import ai.sara4j.djl.adapter.lora.LoraConfig;
 import ai.sara4j.djl.adapter.sara.SaraConfig;
 import ai.sara4j.djl.model.CausalLM;
+import ai.sara4j.djl.model.Fixtures;
 import ai.sara4j.djl.model.ModelLoader;
 import ai.sara4j.djl.train.Trainer;
 import ai.sara4j.djl.train.TrainingOptions;
 import ai.sara4j.djl.train.data.TokenizedDataset;
 import ai.sara4j.djl.train.data.TrainingExample;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,50 +33,39 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Adapters on every family of {@code tools/fixtures/make_family_fixtures.py}: a PEFT LoRA made in Python on all the
  * decoder's linear modules (Phi-3's fused {@code qkv_proj} and {@code gate_up_proj}, GPT-NeoX's
  * {@code query_key_value}, …) gives PEFT's logits, and a SARA adapter trained here on all linear modules exports to
- * a PEFT LoRA that gives the trained model's logits when loaded back, and into a merged checkpoint that does too. With {@code -Dsara4j.familyExports=DIR} the
- * exports and their logits stay in DIR for {@code tools/fixtures/check_family_exports.py}, which loads them with
- * transformers + PEFT.
+ * a PEFT LoRA that gives the trained model's logits when loaded back, and into a merged checkpoint that does too.
+ * With {@code -Dsara4j.familyExports=DIR} the exports and their logits stay in DIR for
+ * {@code tools/fixtures/check_family_exports.py}, which loads them with transformers + PEFT.
  */
 class FamilyAdapterTest {
-    private static final double TOLERANCE = 1e-4;
-
-    static List<String> families() {
-        return List.of("mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt_neox", "gpt_neox-sequential",
-                "olmo2");
-    }
-
-    private static Path model(String name) throws URISyntaxException {
-        return Path.of(FamilyAdapterTest.class.getResource("/fixtures/models/" + name).toURI());
-    }
-
     @ParameterizedTest
-    @MethodSource("families")
+    @MethodSource("ai.sara4j.djl.model.Fixtures#families")
     void peftLoraOnAllLinearModulesGivesPeftLogits(String name) throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
-                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
-            CausalLM lm = ModelLoader.load(model(name), manager);
-            AdaptedModel adapted = Adapters.load(lm, model(name).resolve("lora"));
+                SafetensorsFile expected = SafetensorsFile.open(Fixtures.model(name).resolve("expected.safetensors"))) {
+            CausalLM lm = ModelLoader.load(Fixtures.model(name), manager);
+            AdaptedModel adapted = Adapters.load(lm, Fixtures.model(name).resolve("lora"));
             int perLayer = name.equals("phi3") || name.startsWith("gpt_neox") ? 4 : 7; // fused: qkv, gate_up
             assertEquals(perLayer * lm.config().numLayers(), adapted.layers().size(), "adapted modules");
             long[] mask = expected.readLongs("attention_mask");
             float[] logits = logits(lm, manager, expected.readLongs("input_ids"), mask,
                     expected.info("input_ids").shape());
-            assertClose(name, mask, expected.readFloats("lora_logits"), logits, lm.config().vocabSize());
+            Fixtures.assertLogits(name, mask, expected.readFloats("lora_logits"), logits, lm.config().vocabSize());
         }
     }
 
     @ParameterizedTest
-    @MethodSource("families")
+    @MethodSource("ai.sara4j.djl.model.Fixtures#families")
     void trainedSaraExportsToAPeftLoraWithTheSameLogits(String name, @TempDir Path tmp) throws Exception {
         String keep = System.getProperty("sara4j.familyExports");
         Path out = (keep != null ? Path.of(keep) : tmp).resolve(name);
         Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager();
-                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
+                SafetensorsFile expected = SafetensorsFile.open(Fixtures.model(name).resolve("expected.safetensors"))) {
             long[] ids = expected.readLongs("input_ids");
             long[] mask = expected.readLongs("attention_mask");
             long[] shape = expected.info("input_ids").shape();
-            CausalLM lm = ModelLoader.load(model(name), manager);
+            CausalLM lm = ModelLoader.load(Fixtures.model(name), manager);
             int vocab = lm.config().vocabSize();
             float[] base = logits(lm, manager, ids, mask, shape);
             AdaptedModel sara = Adapters.inject(lm, SaraConfig.builder(TargetMatcher.allLinear()).threshold(0.5)
@@ -89,14 +78,14 @@ class FamilyAdapterTest {
             sara.exportPeft(export, "sara4j-fixtures/" + name);
             writeExpected(out.resolve("expected.safetensors"), ids, mask, shape, trained);
 
-            CausalLM fresh = ModelLoader.load(model(name), manager);
+            CausalLM fresh = ModelLoader.load(Fixtures.model(name), manager);
             Adapters.load(fresh, export);
-            assertClose(name, mask, trained, logits(fresh, manager, ids, mask, shape), vocab);
+            Fixtures.assertLogits(name, mask, trained, logits(fresh, manager, ids, mask, shape), vocab);
 
             Path merged = out.resolve("merged");
-            MergedCheckpointWriter.write(model(name), sara, merged); // W0 + ΔW under the checkpoint's own names
-            assertClose(name + " merged", mask, trained, logits(ModelLoader.load(merged, manager), manager, ids,
-                    mask, shape), vocab);
+            MergedCheckpointWriter.write(Fixtures.model(name), sara, merged); // W0 + ΔW under the checkpoint's names
+            Fixtures.assertLogits(name + " merged", mask, trained, logits(ModelLoader.load(merged, manager), manager,
+                    ids, mask, shape), vocab);
         }
     }
 
@@ -105,11 +94,11 @@ class FamilyAdapterTest {
      * and a loss-scaled training step of float32 adapters on it is finite and moves the adapters.
      */
     @ParameterizedTest
-    @MethodSource("families")
+    @MethodSource("ai.sara4j.djl.model.Fixtures#families")
     void fp16BaseRunsAndTrainsEveryFamily(String name) throws Exception {
         try (NDManager manager = NDManager.newBaseManager();
-                SafetensorsFile expected = SafetensorsFile.open(model(name).resolve("expected.safetensors"))) {
-            CausalLM lm = ModelLoader.load(model(name), manager, DataType.FLOAT16);
+                SafetensorsFile expected = SafetensorsFile.open(Fixtures.model(name).resolve("expected.safetensors"))) {
+            CausalLM lm = ModelLoader.load(Fixtures.model(name), manager, DataType.FLOAT16);
             long[] mask = expected.readLongs("attention_mask");
             float[] logits = logits(lm, manager, expected.readLongs("input_ids"), mask,
                     expected.info("input_ids").shape());
@@ -168,17 +157,5 @@ class FamilyAdapterTest {
             max = Math.max(max, Math.abs(a[i] - b[i]));
         }
         return max;
-    }
-
-    /** Max |Δlogit| over the tokens (padding positions left out) within {@link #TOLERANCE}. */
-    private static void assertClose(String name, long[] mask, float[] want, float[] got, int vocab) {
-        assertEquals(want.length, got.length);
-        double max = 0;
-        for (int pos = 0; pos < mask.length; pos++) {
-            for (int v = 0; mask[pos] == 1 && v < vocab; v++) {
-                max = Math.max(max, Math.abs(want[pos * vocab + v] - got[pos * vocab + v]));
-            }
-        }
-        assertTrue(max <= TOLERANCE, name + ": max |Δlogit| = " + max);
     }
 }

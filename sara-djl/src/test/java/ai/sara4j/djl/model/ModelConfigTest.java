@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import ai.sara4j.core.safetensors.SafetensorsFile;
+import ai.sara4j.core.safetensors.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -230,9 +232,8 @@ class ModelConfigTest {
     void parameterCountEqualsTheTensorsTransformersSaved() throws Exception {
         for (String name : Fixtures.TINY) {
             long saved = 0;
-            try (ai.sara4j.core.safetensors.SafetensorsFile file = ai.sara4j.core.safetensors.SafetensorsFile.open(
-                    Fixtures.model(name).resolve("model.safetensors"))) {
-                for (var t : file.tensors().values()) {
+            try (SafetensorsFile file = SafetensorsFile.open(Fixtures.model(name).resolve("model.safetensors"))) {
+                for (TensorInfo t : file.tensors().values()) {
                     saved += t.name().endsWith(".attn.bias") || t.name().endsWith(".attn.masked_bias") ? 0 : t.numel();
                 }
             }
